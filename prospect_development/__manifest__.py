@@ -1,0 +1,29 @@
+{
+    "name": "Prospect Development",
+    "summary": "Customer pyramid, A-E grades, key-account colours, contact cadence "
+    "and abandonment advice on Odoo CRM",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "author": "Prospect Development",
+    "license": "LGPL-3",
+    "depends": ["crm"],
+    "data": [
+        "data/ir_cron_data.xml",
+        "data/crm_lost_reason_data.xml",
+        "views/crm_lead_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
+    "demo": [
+        "demo/prospect_demo.xml",
+    ],
+    "assets": {
+        "web.assets_backend": [
+            "prospect_development/static/src/scss/prospect_development.scss",
+        ],
+        "web.assets_tests": [
+            "prospect_development/static/tests/tours/*.js",
+        ],
+    },
+    "installable": True,
+    "application": False,
+}

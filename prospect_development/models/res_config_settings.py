@@ -1,0 +1,159 @@
+from odoo import _, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+from .. import rules
+
+
+def _param(key):
+    return f"prospect_development.{key}"
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    prospect_tier_super_pct = fields.Integer(
+        string="Super Customers (%)",
+        config_parameter=_param("tier_super_pct"),
+        default=rules.DEFAULTS["tier_super_pct"],
+        help="Share of the customers, best revenue first, ranked super.",
+    )
+    prospect_tier_large_pct = fields.Integer(
+        string="Large Customers (%)",
+        config_parameter=_param("tier_large_pct"),
+        default=rules.DEFAULTS["tier_large_pct"],
+        help="Share of the customers ranked large, after the super ones.",
+    )
+    prospect_tier_medium_pct = fields.Integer(
+        string="Medium Customers (%)",
+        config_parameter=_param("tier_medium_pct"),
+        default=rules.DEFAULTS["tier_medium_pct"],
+        help="Share of the customers ranked medium; all the others are small.",
+    )
+    prospect_lookback_days = fields.Integer(
+        string="Revenue Window (days)",
+        config_parameter=_param("lookback_days"),
+        default=rules.DEFAULTS["lookback_days"],
+        help="Revenue earned in this many days ranks the customers; customers who "
+        "bought only before it are inactive.",
+    )
+    prospect_grade_a_days = fields.Integer(
+        string="Grade A: closing within (days)",
+        config_parameter=_param("grade_a_days"),
+        default=rules.DEFAULTS["grade_a_days"],
+        help="A clear need expected to close within this many days is graded A.",
+    )
+    prospect_grade_b_days = fields.Integer(
+        string="Grade B: closing within (days)",
+        config_parameter=_param("grade_b_days"),
+        default=rules.DEFAULTS["grade_b_days"],
+        help="A clear need expected to close within this many days is graded B.",
+    )
+    prospect_grade_c_days = fields.Integer(
+        string="Grade C: closing within (days)",
+        config_parameter=_param("grade_c_days"),
+        default=rules.DEFAULTS["grade_c_days"],
+        help="A clear need expected to close within this many days is graded C; "
+        "later, D.",
+    )
+    prospect_cadence_a_days = fields.Integer(
+        string="Contact A leads every (days)",
+        config_parameter=_param("cadence_a_days"),
+        default=rules.DEFAULTS["cadence_a_days"],
+    )
+    prospect_cadence_b_days = fields.Integer(
+        string="Contact B leads every (days)",
+        config_parameter=_param("cadence_b_days"),
+        default=rules.DEFAULTS["cadence_b_days"],
+    )
+    prospect_cadence_c_days = fields.Integer(
+        string="Contact C leads every (days)",
+        config_parameter=_param("cadence_c_days"),
+        default=rules.DEFAULTS["cadence_c_days"],
+    )
+    prospect_cadence_d_days = fields.Integer(
+        string="Contact D leads every (days)",
+        config_parameter=_param("cadence_d_days"),
+        default=rules.DEFAULTS["cadence_d_days"],
+    )
+    prospect_abandon_touches = fields.Integer(
+        string="Abandon after (touches)",
+        config_parameter=_param("abandon_touches"),
+        default=rules.DEFAULTS["abandon_touches"],
+        help="Recommend giving up an open lead touched this many times without any "
+        "answer from the prospect...",
+    )
+    prospect_abandon_days = fields.Integer(
+        string="...over at least (days)",
+        config_parameter=_param("abandon_days"),
+        default=rules.DEFAULTS["abandon_days"],
+        help="...over at least this many days.",
+    )
+    prospect_abandon_cost_factor = fields.Float(
+        string="Abandon when cost exceeds expected value by (factor)",
+        config_parameter=_param("abandon_cost_factor"),
+        default=rules.DEFAULTS["abandon_cost_factor"],
+        help="Also recommend giving up when the development cost is more than this "
+        "factor times the expected value (expected revenue x probability).",
+    )
+    prospect_score_threshold = fields.Integer(
+        string="Sales-ready Score",
+        config_parameter=_param("score_threshold"),
+        default=rules.DEFAULTS["score_threshold"],
+        help="A lead whose engagement score reaches this threshold (0-100) goes to "
+        "its salesperson at once; below it, it is nurtured.",
+    )
+
+    def set_values(self):
+        self._check_prospect_settings()
+        super().set_values()
+
+    def _check_prospect_settings(self):
+        values = {key: self[f"prospect_{key}"] for key in rules.DEFAULTS}
+        messages = []
+        for code, params in rules.settings_errors(values):
+            if code == "pct_negative":
+                messages.append(_("Tier percentages cannot be negative."))
+            elif code == "pct_total":
+                messages.append(
+                    _(
+                        "Super, large and medium customers add up to %(total)s%%: "
+                        "they cannot exceed 100%%.",
+                        total=params["total"],
+                    )
+                )
+            elif code == "positive":
+                label = self._fields[f"prospect_{params['key']}"].get_description(
+                    self.env
+                )["string"]
+                messages.append(_("%(setting)s must be at least 1.", setting=label))
+            elif code == "grade_order":
+                messages.append(
+                    _(
+                        "Grade thresholds must grow from A to C: A (%(a)s days) < "
+                        "B (%(b)s days) < C (%(c)s days).",
+                        a=values["grade_a_days"],
+                        b=values["grade_b_days"],
+                        c=values["grade_c_days"],
+                    )
+                )
+            elif code == "cost_factor":
+                messages.append(_("The abandonment cost factor must be above 0."))
+            elif code == "score_threshold":
+                messages.append(_("The sales-ready score goes from 0 to 100."))
+        if messages:
+            raise ValidationError("\n".join(messages))
+
+    def action_prospect_rescore_now(self):
+        """Managers' "Rescore now": the nightly run, at once, with saved settings."""
+        if not self.env.user.has_group("sales_team.group_sale_manager"):
+            raise AccessError(_("Only Sales managers may rescore the prospects."))
+        written = self.env["crm.lead"].sudo()._action_prospect_rescore()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _("Prospects rescored: %(count)s leads updated.", count=written),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

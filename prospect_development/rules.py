@@ -1,0 +1,153 @@
+"""Pure rules of the customer-development method, without the ORM.
+
+They are the reference the SQL of the rescoring engine is tested against, and what the
+stored computes of ``crm.lead`` use for the record at hand.
+"""
+
+import math
+from datetime import date, timedelta
+
+# Settings keys (``prospect_development.<key>``) with their defaults.
+DEFAULTS = {
+    "tier_super_pct": 1,
+    "tier_large_pct": 4,
+    "tier_medium_pct": 15,
+    "lookback_days": 365,
+    "grade_a_days": 30,
+    "grade_b_days": 90,
+    "grade_c_days": 180,
+    "cadence_a_days": 7,
+    "cadence_b_days": 14,
+    "cadence_c_days": 30,
+    "cadence_d_days": 90,
+    "abandon_touches": 8,
+    "abandon_days": 180,
+    "abandon_cost_factor": 1.0,
+    "score_threshold": 60,
+}
+
+URGENCY_LIMITS = (("urgent", 7), ("soon", 30), ("later", 90))
+
+
+def tier_cutoffs(count, super_pct, large_pct, medium_pct):
+    """Last rank of the super, large and medium tiers among ``count`` customers."""
+    return (
+        math.ceil(count * super_pct / 100),
+        math.ceil(count * (super_pct + large_pct) / 100),
+        math.ceil(count * (super_pct + large_pct + medium_pct) / 100),
+    )
+
+
+def revenue_tier(rank, cutoffs):
+    """Tier of the customer at ``rank`` (1 = best; ties share the best rank)."""
+    super_cut, large_cut, medium_cut = cutoffs
+    if rank <= super_cut:
+        return "super"
+    if rank <= large_cut:
+        return "large"
+    if rank <= medium_cut:
+        return "medium"
+    return "small"
+
+
+def rank_revenues(revenues):
+    """SQL ``RANK()`` over revenues, descending: {key: rank}."""
+    ordered = sorted(revenues.items(), key=lambda item: item[1], reverse=True)
+    ranks, previous, previous_rank = {}, None, 0
+    for position, (key, revenue) in enumerate(ordered, start=1):
+        if revenue != previous:
+            previous, previous_rank = revenue, position
+        ranks[key] = previous_rank
+    return ranks
+
+
+def lead_tier(revenue, revenue_before, need_status, contacted, cutoff_tier=None):
+    """Tier of one lead: ``cutoff_tier`` is its partner's revenue tier when it has one."""
+    if revenue > 0:
+        return cutoff_tier
+    if revenue_before > 0:
+        return "inactive"
+    if need_status == "none":
+        return "other"
+    return "prospect" if contacted else "suspect"
+
+
+def prospect_grade(need_status, date_deadline, today, a_days, b_days, c_days):
+    """A-E grade from the need and the expected closing date."""
+    if need_status == "none":
+        return "e"
+    if need_status != "clear" or not date_deadline:
+        return "d"
+    days_left = (date_deadline - today).days
+    if days_left <= a_days:
+        return "a"
+    if days_left <= b_days:
+        return "b"
+    if days_left <= c_days:
+        return "c"
+    return "d"
+
+
+def cadence_days(grade, settings):
+    """Contact interval in days for a grade; ``None`` for E (no cadence)."""
+    if grade not in ("a", "b", "c", "d"):
+        return None
+    return settings[f"cadence_{grade}_days"]
+
+
+def next_contact_date(last_contact, created, interval):
+    """Last contact (or creation) plus the cadence interval."""
+    start = last_contact or created
+    if interval is None or not start:
+        return None
+    return start + timedelta(days=interval)
+
+
+def contact_urgency(next_date, today):
+    """urgent / soon / later / slow from the days left until the next contact."""
+    if not next_date:
+        return None
+    days_left = (next_date - today).days
+    for urgency, limit in URGENCY_LIMITS:
+        if days_left <= limit:
+            return urgency
+    return "slow"
+
+
+def settings_errors(values):
+    """Reasons why ``values`` (every key of ``DEFAULTS``) cannot be saved.
+
+    Returns message ids, translated by the caller: (code, params).
+    """
+    errors = []
+    percentages = ("tier_super_pct", "tier_large_pct", "tier_medium_pct")
+    if any(values[key] < 0 for key in percentages):
+        errors.append(("pct_negative", {}))
+    elif sum(values[key] for key in percentages) > 100:
+        errors.append(("pct_total", {"total": sum(values[key] for key in percentages)}))
+    for key in (
+        "lookback_days",
+        "grade_a_days",
+        "cadence_a_days",
+        "cadence_b_days",
+        "cadence_c_days",
+        "cadence_d_days",
+        "abandon_touches",
+        "abandon_days",
+    ):
+        if values[key] < 1:
+            errors.append(("positive", {"key": key}))
+    if not values["grade_a_days"] < values["grade_b_days"] < values["grade_c_days"]:
+        errors.append(("grade_order", {}))
+    if values["abandon_cost_factor"] <= 0:
+        errors.append(("cost_factor", {}))
+    if not 0 <= values["score_threshold"] <= 100:
+        errors.append(("score_threshold", {}))
+    return errors
+
+
+def as_date(value):
+    """A ``date`` from a date or datetime (``create_date`` is a datetime)."""
+    if value is None or value is False:
+        return None
+    return value.date() if hasattr(value, "date") else date.fromisoformat(str(value))

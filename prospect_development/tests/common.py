@@ -1,0 +1,70 @@
+from datetime import timedelta
+
+from odoo import fields
+
+from odoo.addons.crm.tests.common import TestCrmCommon
+
+
+class ProspectCase(TestCrmCommon):
+    """CRM test users and teams, plus a company of our own so that rankings are not
+    mixed with whatever else the database holds (tiers are per company)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.today = fields.Date.context_today(cls.env["crm.lead"])
+        cls.pyramid_company = cls.env["res.company"].create(
+            {"name": "Pyramid Test Company", "currency_id": cls.env.ref("base.USD").id}
+        )
+        cls.won_stage = cls.env["crm.stage"].create(
+            {"name": "Pyramid Won", "is_won": True, "sequence": 1000}
+        )
+        cls.open_stage = cls.env["crm.stage"].create(
+            {"name": "Pyramid Open", "sequence": 1}
+        )
+
+    @classmethod
+    def _customer(cls, name, **values):
+        return cls.env["res.partner"].create(
+            {"name": name, "is_company": True, **values}
+        )
+
+    @classmethod
+    def _won_deals(cls, partner_revenues, days_ago=30, company=None):
+        """One won opportunity per (partner, revenue), closed ``days_ago`` days ago."""
+        company = company or cls.pyramid_company
+        leads = cls.env["crm.lead"].create(
+            [
+                {
+                    "name": f"Deal {partner.name}",
+                    "type": "opportunity",
+                    "partner_id": partner.id,
+                    "expected_revenue": revenue,
+                    "company_id": company.id,
+                    "stage_id": cls.open_stage.id,
+                }
+                for partner, revenue in partner_revenues
+            ]
+        )
+        leads.write({"stage_id": cls.won_stage.id})
+        leads.write(
+            {"date_closed": fields.Datetime.now() - timedelta(days=days_ago)}
+        )
+        return leads
+
+    @classmethod
+    def _open_lead(cls, name, **values):
+        return cls.env["crm.lead"].create(
+            {
+                "name": name,
+                "type": "opportunity",
+                "company_id": cls.pyramid_company.id,
+                "stage_id": cls.open_stage.id,
+                **values,
+            }
+        )
+
+    def _set_params(self, **values):
+        params = self.env["ir.config_parameter"].sudo()
+        for key, value in values.items():
+            params.set_param(f"prospect_development.{key}", value)

@@ -1,0 +1,148 @@
+from datetime import timedelta
+
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import Form, tagged, users
+
+from .common import ProspectCase
+
+
+@tagged("post_install", "-at_install")
+class TestCrmLeadProspect(ProspectCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_sales_salesman.company_ids |= cls.pyramid_company
+        cls.user_sales_manager.company_ids |= cls.pyramid_company
+
+    def _salesman_lead(self, **values):
+        return (
+            self.env["crm.lead"]
+            .with_user(self.user_sales_salesman)
+            .create(
+                {
+                    "name": "Salesman lead",
+                    "type": "opportunity",
+                    "user_id": self.user_sales_salesman.id,
+                    **values,
+                }
+            )
+        )
+
+    @users("user_sales_salesman")
+    def test_new_lead_defaults(self):
+        lead = self._salesman_lead()
+        self.assertEqual(lead.pyramid_tier, "suspect")
+        self.assertEqual(lead.prospect_grade, "d", "empty need counts as potential")
+        self.assertEqual(lead.next_contact_date, self.today + timedelta(days=90))
+        self.assertEqual(lead.contact_urgency, "later", "90 days ahead")
+
+    @users("user_sales_salesman")
+    def test_grade_follows_need_and_closing_date_at_once(self):
+        lead = self._salesman_lead()
+        lead.write({"need_status": "clear", "date_deadline": self.today + timedelta(days=20)})
+        self.assertEqual(lead.prospect_grade, "a")
+        self.assertEqual(lead.next_contact_date, self.today + timedelta(days=7))
+        self.assertEqual(lead.contact_urgency, "urgent")
+        lead.date_deadline = self.today + timedelta(days=60)
+        self.assertEqual(lead.prospect_grade, "b")
+        lead.date_deadline = self.today + timedelta(days=150)
+        self.assertEqual(lead.prospect_grade, "c")
+        lead.date_deadline = self.today + timedelta(days=400)
+        self.assertEqual(lead.prospect_grade, "d")
+        lead.need_status = "none"
+        self.assertEqual(lead.prospect_grade, "e")
+        self.assertFalse(lead.next_contact_date, "E leads are not contacted")
+        self.assertFalse(lead.contact_urgency)
+
+    @users("user_sales_salesman")
+    def test_grade_changes_are_tracked(self):
+        lead = self._salesman_lead(need_status="potential")
+        self.flush_tracking()
+        lead.write({"need_status": "clear", "date_deadline": self.today + timedelta(days=10)})
+        self.flush_tracking()
+        tracked = lead.sudo().message_ids.tracking_value_ids.filtered(
+            lambda t: t.field_id.name == "prospect_grade"
+        )
+        self.assertEqual(tracked.old_value_char, "D")
+        self.assertEqual(tracked.new_value_char, "A")
+
+    @users("user_sales_salesman")
+    def test_form_shows_grade_before_saving(self):
+        with Form(self.env["crm.lead"].with_context(default_type="opportunity")) as form:
+            form.name = "Form lead"
+            form.need_status = "clear"
+            form.date_deadline = self.today + timedelta(days=45)
+            self.assertEqual(form.prospect_grade, "b")
+
+    def test_closed_leads_keep_their_grade(self):
+        won = self._open_lead(
+            "Won", need_status="clear", date_deadline=self.today + timedelta(days=10)
+        )
+        won.stage_id = self.won_stage
+        won.write({"date_deadline": self.today + timedelta(days=300)})
+        self.assertEqual(won.prospect_grade, "a", "a won lead keeps the grade it won with")
+        self.assertFalse(won.next_contact_date)
+
+        lost = self._open_lead(
+            "Lost", need_status="clear", date_deadline=self.today + timedelta(days=60)
+        )
+        lost.action_set_lost()
+        lost.need_status = "none"
+        self.assertEqual(lost.prospect_grade, "b")
+        lost.toggle_active()  # restored: graded again
+        self.assertEqual(lost.prospect_grade, "e")
+
+    @users("user_sales_salesman")
+    def test_salesman_cannot_set_engine_fields(self):
+        lead = self._salesman_lead()
+        for values in (
+            {"pyramid_tier": "super"},
+            {"pyramid_revenue": 1e6},
+            {"engagement_score": 99},
+            {"abandon_recommended": True},
+        ):
+            with self.assertRaises(AccessError):
+                lead.write(values)
+            with self.assertRaises(AccessError):
+                self._salesman_lead(**values)
+        self.assertEqual(lead.pyramid_tier, "suspect")
+        # reading them is fine, and so is creating with the defaults
+        self.assertFalse(self._salesman_lead(pyramid_tier="suspect").pyramid_revenue)
+
+    @users("user_sales_manager")
+    def test_manager_cannot_set_engine_fields_either(self):
+        lead = self.env["crm.lead"].create({"name": "Manager lead"})
+        with self.assertRaises(AccessError):
+            lead.write({"pyramid_tier": "large"})
+
+    @users("user_sales_salesman")
+    def test_black_key_account_needs_a_manager(self):
+        lead = self._salesman_lead()
+        lead.key_account_colour = "red"
+        self.assertEqual(lead.key_account_colour, "red")
+        with self.assertRaises(ValidationError):
+            lead.key_account_colour = "black"
+            lead.flush_recordset()
+        with self.assertRaises(ValidationError):
+            self._salesman_lead(key_account_colour="black")
+
+        lead.with_user(self.user_sales_manager).key_account_colour = "black"
+        self.assertEqual(lead.key_account_colour, "black")
+        # the salesperson still works on the lead, and may drop the colour
+        lead.need_status = "clear"
+        lead.key_account_colour = "white"
+        self.assertEqual(lead.key_account_colour, "white")
+
+    def test_development_cost_cannot_be_negative(self):
+        lead = self._open_lead("Costly")
+        with self.assertRaises(Exception), self.cr.savepoint():
+            lead.development_cost = -5
+            lead.flush_recordset()
+
+    @users("user_sales_salesman")
+    def test_due_for_contact_filter(self):
+        due = self._salesman_lead(name="Due")
+        due.last_contact_date = self.today - timedelta(days=100)
+        not_due = self._salesman_lead(name="Not due")
+        domain = [("next_contact_date", "<=", self.today), ("id", "in", (due | not_due).ids)]
+        self.assertEqual(self.env["crm.lead"].search(domain), due)
