@@ -62,7 +62,7 @@ def rank_revenues(revenues):
 
 
 def lead_tier(revenue, revenue_before, need_status, contacted, cutoff_tier=None):
-    """Tier of one lead: ``cutoff_tier`` is its partner's revenue tier when it has one."""
+    """Tier of one lead; ``cutoff_tier`` is its partner's revenue tier, if any."""
     if revenue > 0:
         return cutoff_tier
     if revenue_before > 0:

@@ -221,8 +221,10 @@ class CrmLead(models.Model):
             if name in vals and not (creating and (vals[name] or default) == default)
         ]
         if forced:
-            labels = ", ".join(self._fields[name].get_description(self.env)["string"]
-                               for name in forced)
+            labels = ", ".join(
+                self._fields[name].get_description(self.env)["string"]
+                for name in forced
+            )
             raise AccessError(
                 _(
                     "%(fields)s are computed by the prospect rescoring and cannot be "
@@ -272,22 +274,28 @@ class CrmLead(models.Model):
         written = self._prospect_rescore_tiers(settings, today)
         written += self._prospect_rescore_grades(settings, today)
         self.env["crm.lead"].invalidate_model(
-            ["pyramid_tier", "pyramid_revenue", "prospect_grade", "next_contact_date",
-             "contact_urgency"]
+            [
+                "pyramid_tier",
+                "pyramid_revenue",
+                "prospect_grade",
+                "next_contact_date",
+                "contact_urgency",
+            ]
         )
         return written
 
     def _prospect_rescore_tiers(self, settings, today):
         window_start = today - timedelta(days=settings["lookback_days"])
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             WITH won AS (
                 SELECT COALESCE(lead.company_id, 0) AS company_key,
                        partner.commercial_partner_id AS commercial_id,
-                       COALESCE(SUM(lead.expected_revenue)
-                                FILTER (WHERE lead.date_closed >= %(start)s), 0) AS revenue,
-                       COALESCE(SUM(lead.expected_revenue)
-                                FILTER (WHERE lead.date_closed < %(start)s), 0) AS before
+                       SUM(lead.expected_revenue)
+                           FILTER (WHERE lead.date_closed >= %(start)s) AS revenue,
+                       SUM(lead.expected_revenue)
+                           FILTER (WHERE lead.date_closed < %(start)s) AS before
                   FROM crm_lead lead
                   JOIN crm_stage stage ON stage.id = lead.stage_id AND stage.is_won
                   JOIN res_partner partner ON partner.id = lead.partner_id
@@ -295,17 +303,19 @@ class CrmLead(models.Model):
                  GROUP BY 1, 2
             ), ranked AS (
                 SELECT company_key, commercial_id, revenue,
-                       RANK() OVER (PARTITION BY company_key ORDER BY revenue DESC) AS rank,
-                       COUNT(*) OVER (PARTITION BY company_key) AS total
+                       RANK() OVER company_customers AS rank,
+                       COUNT(*) OVER company AS total
                   FROM won
                  WHERE revenue > 0
+                WINDOW company AS (PARTITION BY company_key),
+                       company_customers AS (company ORDER BY revenue DESC)
             ), desired AS (
                 SELECT lead.id,
                        CASE
-                           WHEN ranked.rank <= CEIL(ranked.total * %(p1)s / 100.0) THEN 'super'
-                           WHEN ranked.rank <= CEIL(ranked.total * %(p2)s / 100.0) THEN 'large'
-                           WHEN ranked.rank <= CEIL(ranked.total * %(p3)s / 100.0) THEN 'medium'
-                           WHEN ranked.rank IS NOT NULL THEN 'small'
+                           WHEN rank <= CEIL(total * %(p1)s / 100.0) THEN 'super'
+                           WHEN rank <= CEIL(total * %(p2)s / 100.0) THEN 'large'
+                           WHEN rank <= CEIL(total * %(p3)s / 100.0) THEN 'medium'
+                           WHEN rank IS NOT NULL THEN 'small'
                            WHEN won.before > 0 THEN 'inactive'
                            WHEN lead.need_status = 'none' THEN 'other'
                            WHEN lead.last_contact_date IS NOT NULL THEN 'prospect'
@@ -315,9 +325,9 @@ class CrmLead(models.Model):
                   FROM crm_lead lead
                   LEFT JOIN res_partner partner ON partner.id = lead.partner_id
                   LEFT JOIN won ON won.company_key = COALESCE(lead.company_id, 0)
-                                AND won.commercial_id = partner.commercial_partner_id
+                               AND won.commercial_id = partner.commercial_partner_id
                   LEFT JOIN ranked ON ranked.company_key = won.company_key
-                                   AND ranked.commercial_id = won.commercial_id
+                                  AND ranked.commercial_id = won.commercial_id
             )
             UPDATE crm_lead lead
                SET pyramid_tier = desired.tier, pyramid_revenue = desired.revenue
@@ -326,19 +336,22 @@ class CrmLead(models.Model):
                AND (lead.pyramid_tier IS DISTINCT FROM desired.tier
                     OR lead.pyramid_revenue IS DISTINCT FROM desired.revenue)
             """,
-            start=window_start,
-            end=today + timedelta(days=1),
-            p1=settings["tier_super_pct"],
-            p2=settings["tier_super_pct"] + settings["tier_large_pct"],
-            p3=settings["tier_super_pct"] + settings["tier_large_pct"]
-            + settings["tier_medium_pct"],
-        ))
+                start=window_start,
+                end=today + timedelta(days=1),
+                p1=settings["tier_super_pct"],
+                p2=settings["tier_super_pct"] + settings["tier_large_pct"],
+                p3=settings["tier_super_pct"]
+                + settings["tier_large_pct"]
+                + settings["tier_medium_pct"],
+            )
+        )
         return self.env.cr.rowcount
 
     def _prospect_rescore_grades(self, settings, today):
         """Grades move with the calendar: a B lead becomes A as its closing nears."""
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             WITH open_lead AS (
                 SELECT lead.id, lead.last_contact_date,
                        lead.create_date::date AS created,
@@ -382,13 +395,14 @@ class CrmLead(models.Model):
                     OR lead.next_contact_date IS DISTINCT FROM desired.next_date
                     OR lead.contact_urgency IS DISTINCT FROM desired.urgency)
             """,
-            today=today,
-            a=today + timedelta(days=settings["grade_a_days"]),
-            b=today + timedelta(days=settings["grade_b_days"]),
-            c=today + timedelta(days=settings["grade_c_days"]),
-            cadence_a=settings["cadence_a_days"],
-            cadence_b=settings["cadence_b_days"],
-            cadence_c=settings["cadence_c_days"],
-            cadence_d=settings["cadence_d_days"],
-        ))
+                today=today,
+                a=today + timedelta(days=settings["grade_a_days"]),
+                b=today + timedelta(days=settings["grade_b_days"]),
+                c=today + timedelta(days=settings["grade_c_days"]),
+                cadence_a=settings["cadence_a_days"],
+                cadence_b=settings["cadence_b_days"],
+                cadence_c=settings["cadence_c_days"],
+                cadence_d=settings["cadence_d_days"],
+            )
+        )
         return self.env.cr.rowcount

@@ -153,7 +153,9 @@ class ResConfigSettings(models.TransientModel):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": _("Prospects rescored: %(count)s leads updated.", count=written),
+                "message": _(
+                    "Prospects rescored: %(count)s leads updated.", count=written
+                ),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }

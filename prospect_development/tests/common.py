@@ -47,9 +47,7 @@ class ProspectCase(TestCrmCommon):
             ]
         )
         leads.write({"stage_id": cls.won_stage.id})
-        leads.write(
-            {"date_closed": fields.Datetime.now() - timedelta(days=days_ago)}
-        )
+        leads.write({"date_closed": fields.Datetime.now() - timedelta(days=days_ago)})
         return leads
 
     @classmethod

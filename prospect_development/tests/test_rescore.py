@@ -42,14 +42,17 @@ class TestRescore(ProspectCase):
         self.env["crm.lead"]._action_prospect_rescore()
         settings = dict(rules.DEFAULTS)
         cutoffs = rules.tier_cutoffs(
-            40, settings["tier_super_pct"], settings["tier_large_pct"],
+            40,
+            settings["tier_super_pct"],
+            settings["tier_large_pct"],
             settings["tier_medium_pct"],
         )
         ranks = rules.rank_revenues({p.id: r for p, r in self.revenue_of.items()})
         for lead in self.open_leads:
             partner = lead.partner_id.commercial_partner_id
             self.assertEqual(
-                lead.pyramid_tier, rules.revenue_tier(ranks[partner.id], cutoffs),
+                lead.pyramid_tier,
+                rules.revenue_tier(ranks[partner.id], cutoffs),
                 f"{lead.name} at rank {ranks[partner.id]}",
             )
             self.assertEqual(lead.pyramid_revenue, self.revenue_of[partner])
@@ -63,8 +66,10 @@ class TestRescore(ProspectCase):
     def test_leads_of_one_partner_share_the_tier(self):
         self.env["crm.lead"]._action_prospect_rescore()
         best = self.customers[0]
-        leads = self.env["crm.lead"].with_context(active_test=False).search(
-            [("partner_id", "child_of", best.id)]
+        leads = (
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            .search([("partner_id", "child_of", best.id)])
         )
         self.assertEqual(len(leads), 2)
         self.assertEqual(set(leads.mapped("pyramid_tier")), {"super"})
@@ -74,8 +79,11 @@ class TestRescore(ProspectCase):
         small_customer = self.customers[-1]
         self._won_deals([(small_customer, 5.0)], company=other_company)
         lead_other = self.env["crm.lead"].create(
-            {"name": "Other company lead", "partner_id": small_customer.id,
-             "company_id": other_company.id}
+            {
+                "name": "Other company lead",
+                "partner_id": small_customer.id,
+                "company_id": other_company.id,
+            }
         )
         self.env["crm.lead"]._action_prospect_rescore()
         self.assertEqual(lead_other.pyramid_tier, "super", "sole customer there")
@@ -110,15 +118,19 @@ class TestRescore(ProspectCase):
 
     def test_grades_move_with_the_calendar(self):
         lead = self._open_lead(
-            "Closing soon", need_status="clear",
+            "Closing soon",
+            need_status="clear",
             date_deadline=self.today + timedelta(days=60),
         )
         self.assertEqual(lead.prospect_grade, "b")
         # 40 days later, the expected closing is 20 days away: grade A, contact due
         self.env.cr.execute(
             "UPDATE crm_lead SET date_deadline = %s, create_date = %s WHERE id = %s",
-            (self.today + timedelta(days=20),
-             fields.Datetime.now() - timedelta(days=40), lead.id),
+            (
+                self.today + timedelta(days=20),
+                fields.Datetime.now() - timedelta(days=40),
+                lead.id,
+            ),
         )
         self.env["crm.lead"]._action_prospect_rescore()
         self.assertEqual(lead.prospect_grade, "a")

@@ -50,11 +50,21 @@ class TestRules(BaseCase):
 
     def test_urgency(self):
         today = date(2026, 6, 1)
-        self.assertEqual(rules.contact_urgency(today - timedelta(days=3), today), "urgent")
-        self.assertEqual(rules.contact_urgency(today + timedelta(days=7), today), "urgent")
-        self.assertEqual(rules.contact_urgency(today + timedelta(days=8), today), "soon")
-        self.assertEqual(rules.contact_urgency(today + timedelta(days=90), today), "later")
-        self.assertEqual(rules.contact_urgency(today + timedelta(days=91), today), "slow")
+        self.assertEqual(
+            rules.contact_urgency(today - timedelta(days=3), today), "urgent"
+        )
+        self.assertEqual(
+            rules.contact_urgency(today + timedelta(days=7), today), "urgent"
+        )
+        self.assertEqual(
+            rules.contact_urgency(today + timedelta(days=8), today), "soon"
+        )
+        self.assertEqual(
+            rules.contact_urgency(today + timedelta(days=90), today), "later"
+        )
+        self.assertEqual(
+            rules.contact_urgency(today + timedelta(days=91), today), "slow"
+        )
         self.assertIsNone(rules.contact_urgency(None, today))
 
     def test_settings_errors(self):

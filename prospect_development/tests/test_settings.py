@@ -14,13 +14,17 @@ class TestSettings(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.admin = mail_new_test_user(
-            cls.env, login="pd_settings_admin",
+            cls.env,
+            login="pd_settings_admin",
             groups="base.group_system,sales_team.group_sale_manager",
         )
 
     def _params(self):
         params = self.env["ir.config_parameter"].sudo()
-        return {key: params.get_param(f"prospect_development.{key}") for key in rules.DEFAULTS}
+        return {
+            key: params.get_param(f"prospect_development.{key}")
+            for key in rules.DEFAULTS
+        }
 
     @users("pd_settings_admin")
     def test_defaults_shown(self):
@@ -46,15 +50,26 @@ class TestSettings(TransactionCase):
     def test_invalid_values_are_refused_and_nothing_saved(self):
         before = self._params()
         invalid = [
-            ({"prospect_tier_super_pct": 50, "prospect_tier_large_pct": 40,
-              "prospect_tier_medium_pct": 20}, "cannot exceed 100%"),
+            (
+                {
+                    "prospect_tier_super_pct": 50,
+                    "prospect_tier_large_pct": 40,
+                    "prospect_tier_medium_pct": 20,
+                },
+                "cannot exceed 100%",
+            ),
             ({"prospect_tier_large_pct": -4}, "cannot be negative"),
-            ({"prospect_lookback_days": -1}, "Revenue Window (days) must be at least 1"),
+            (
+                {"prospect_lookback_days": -1},
+                "Revenue Window (days) must be at least 1",
+            ),
             ({"prospect_cadence_c_days": 0}, "must be at least 1"),
             ({"prospect_abandon_days": -10}, "must be at least 1"),
             ({"prospect_grade_a_days": 100}, "must grow from A to C"),
-            ({"prospect_grade_b_days": 200, "prospect_grade_c_days": 150},
-             "must grow from A to C"),
+            (
+                {"prospect_grade_b_days": 200, "prospect_grade_c_days": 150},
+                "must grow from A to C",
+            ),
             ({"prospect_score_threshold": 120}, "from 0 to 100"),
             ({"prospect_abandon_cost_factor": 0}, "above 0"),
         ]
@@ -64,8 +79,10 @@ class TestSettings(TransactionCase):
                 settings = self.env["res.config.settings"].create(
                     {"prospect_cadence_d_days": 45, **values}
                 )
-                with self.assertRaisesRegex(ValidationError, re.escape(message)), \
-                        mute_logger("odoo.sql_db"):
+                with (
+                    self.assertRaisesRegex(ValidationError, re.escape(message)),
+                    mute_logger("odoo.sql_db"),
+                ):
                     settings.execute()
                 self.assertEqual(self._params(), before)
 
@@ -77,13 +94,18 @@ class TestSettings(TransactionCase):
 
     def test_rescore_now_is_for_managers(self):
         salesman = mail_new_test_user(
-            self.env, login="pd_settings_salesman", groups="base.group_user,base.group_system"
+            self.env,
+            login="pd_settings_salesman",
+            groups="base.group_user,base.group_system",
         )
         with self.assertRaises(AccessError):
             self.env["res.config.settings"].with_user(salesman).create(
                 {}
             ).action_prospect_rescore_now()
-        action = self.env["res.config.settings"].with_user(self.admin).create(
-            {}
-        ).action_prospect_rescore_now()
+        action = (
+            self.env["res.config.settings"]
+            .with_user(self.admin)
+            .create({})
+            .action_prospect_rescore_now()
+        )
         self.assertEqual(action["params"]["type"], "success")

@@ -10,15 +10,20 @@ from odoo.addons.mail.tests.common import mail_new_test_user
 class TestProspectUi(HttpCase):
     def test_grade_badge_follows_need_and_closing_date(self):
         salesman = mail_new_test_user(
-            self.env, login="pd_tour_salesman", name="Tour Salesman",
-            groups="sales_team.group_sale_salesman", tz="UTC",
+            self.env,
+            login="pd_tour_salesman",
+            name="Tour Salesman",
+            groups="sales_team.group_sale_salesman",
+            tz="UTC",
         )
-        lead = self.env["crm.lead"].create({
-            "name": "Tour opportunity: packaging line",
-            "type": "opportunity",
-            "user_id": salesman.id,
-            "expected_revenue": 25000,
-        })
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Tour opportunity: packaging line",
+                "type": "opportunity",
+                "user_id": salesman.id,
+                "expected_revenue": 25000,
+            }
+        )
         self.assertEqual(lead.prospect_grade, "d")
         self.start_tour(
             f"/odoo/action-crm.crm_lead_action_pipeline/{lead.id}",
