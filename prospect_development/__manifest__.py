@@ -8,10 +8,14 @@
     "license": "LGPL-3",
     "depends": ["crm"],
     "data": [
+        "security/ir.model.access.csv",
+        "security/prospect_development_security.xml",
         "data/ir_cron_data.xml",
         "data/crm_lost_reason_data.xml",
         "views/crm_lead_views.xml",
+        "views/prospect_lead_history_views.xml",
         "views/res_config_settings_views.xml",
+        "views/prospect_development_menus.xml",
     ],
     "demo": [
         "demo/prospect_demo.xml",

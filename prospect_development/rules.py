@@ -24,7 +24,12 @@ DEFAULTS = {
     "abandon_days": 180,
     "abandon_cost_factor": 1.0,
     "score_threshold": 60,
+    "score_half_life_days": 30,
+    "revenue_source": "won",
 }
+
+# Engagement points of one event, halved every ``score_half_life_days``.
+SCORE_POINTS = {"answer": 20, "meeting": 15, "activity_done": 10, "feedback": 25}
 
 URGENCY_LIMITS = (("urgent", 7), ("soon", 30), ("later", 90))
 
@@ -134,6 +139,7 @@ def settings_errors(values):
         "cadence_d_days",
         "abandon_touches",
         "abandon_days",
+        "score_half_life_days",
     ):
         if values[key] < 1:
             errors.append(("positive", {"key": key}))

@@ -1,8 +1,5 @@
-from datetime import timedelta
-
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL
 
 from .. import rules
 
@@ -40,6 +37,16 @@ class CrmLead(models.Model):
         "pyramid_revenue": 0.0,
         "engagement_score": 0,
         "abandon_recommended": False,
+        "date_sales_ready": False,
+    }
+
+    # What a user may change that moves the grade.
+    _GRADE_INPUTS = {
+        "need_status",
+        "date_deadline",
+        "stage_id",
+        "active",
+        "probability",
     }
 
     pyramid_tier = fields.Selection(
@@ -137,6 +144,16 @@ class CrmLead(models.Model):
         tracking=True,
     )
     date_abandoned = fields.Date(string="Abandoned On", readonly=True, copy=False)
+    date_sales_ready = fields.Date(
+        string="Sales-ready Since",
+        readonly=True,
+        copy=False,
+        help="When the engagement score first reached the sales-ready threshold; "
+        "the salesperson was given a to-do then.",
+    )
+    prospect_history_ids = fields.One2many(
+        "prospect.lead.history", "lead_id", string="Tier and Grade History"
+    )
 
     _sql_constraints = [
         (
@@ -209,7 +226,12 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         self._check_prospect_engine_values(vals)
-        return super().write(vals)
+        if not self._GRADE_INPUTS.intersection(vals):
+            return super().write(vals)
+        old_grades = {lead.id: lead.prospect_grade for lead in self}
+        result = super().write(vals)
+        self._record_grade_moves(old_grades)
+        return result
 
     def _check_prospect_engine_values(self, vals, creating=False):
         """Tier, revenue, score and advice come from the rescoring engine only."""
@@ -262,147 +284,28 @@ class CrmLead(models.Model):
 
     @api.model
     def _action_prospect_rescore(self):
-        """Recompute tiers, revenue, grades, next contact dates and urgency of every
-        lead of every company, set-based; rows whose values do not change are not
-        written. Returns the number of leads written."""
-        # the SQL below reads these models: pending ORM writes must reach the table
-        self.env["crm.lead"].flush_model()
-        self.env["crm.stage"].flush_model(["is_won"])
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
-        settings = self._prospect_settings()
+        """Tiers, revenue, grades, contact dates, urgency, score and abandonment
+        advice of every lead of every company. Returns the number of leads written."""
+        return self.env["prospect.rescore.engine"]._run()
+
+    def _record_grade_moves(self, old_grades):
+        """History of the grades a user's change moved (need, closing date)."""
         today = fields.Date.context_today(self)
-        written = self._prospect_rescore_tiers(settings, today)
-        written += self._prospect_rescore_grades(settings, today)
-        self.env["crm.lead"].invalidate_model(
-            [
-                "pyramid_tier",
-                "pyramid_revenue",
-                "prospect_grade",
-                "next_contact_date",
-                "contact_urgency",
-            ]
-        )
-        return written
-
-    def _prospect_rescore_tiers(self, settings, today):
-        window_start = today - timedelta(days=settings["lookback_days"])
-        self.env.cr.execute(
-            SQL(
-                """
-            WITH won AS (
-                SELECT COALESCE(lead.company_id, 0) AS company_key,
-                       partner.commercial_partner_id AS commercial_id,
-                       SUM(lead.expected_revenue)
-                           FILTER (WHERE lead.date_closed >= %(start)s) AS revenue,
-                       SUM(lead.expected_revenue)
-                           FILTER (WHERE lead.date_closed < %(start)s) AS before
-                  FROM crm_lead lead
-                  JOIN crm_stage stage ON stage.id = lead.stage_id AND stage.is_won
-                  JOIN res_partner partner ON partner.id = lead.partner_id
-                 WHERE lead.active AND lead.date_closed < %(end)s
-                 GROUP BY 1, 2
-            ), ranked AS (
-                SELECT company_key, commercial_id, revenue,
-                       RANK() OVER company_customers AS rank,
-                       COUNT(*) OVER company AS total
-                  FROM won
-                 WHERE revenue > 0
-                WINDOW company AS (PARTITION BY company_key),
-                       company_customers AS (company ORDER BY revenue DESC)
-            ), desired AS (
-                SELECT lead.id,
-                       CASE
-                           WHEN rank <= CEIL(total * %(p1)s / 100.0) THEN 'super'
-                           WHEN rank <= CEIL(total * %(p2)s / 100.0) THEN 'large'
-                           WHEN rank <= CEIL(total * %(p3)s / 100.0) THEN 'medium'
-                           WHEN rank IS NOT NULL THEN 'small'
-                           WHEN won.before > 0 THEN 'inactive'
-                           WHEN lead.need_status = 'none' THEN 'other'
-                           WHEN lead.last_contact_date IS NOT NULL THEN 'prospect'
-                           ELSE 'suspect'
-                       END AS tier,
-                       COALESCE(ranked.revenue, 0) AS revenue
-                  FROM crm_lead lead
-                  LEFT JOIN res_partner partner ON partner.id = lead.partner_id
-                  LEFT JOIN won ON won.company_key = COALESCE(lead.company_id, 0)
-                               AND won.commercial_id = partner.commercial_partner_id
-                  LEFT JOIN ranked ON ranked.company_key = won.company_key
-                                  AND ranked.commercial_id = won.commercial_id
-            )
-            UPDATE crm_lead lead
-               SET pyramid_tier = desired.tier, pyramid_revenue = desired.revenue
-              FROM desired
-             WHERE lead.id = desired.id
-               AND (lead.pyramid_tier IS DISTINCT FROM desired.tier
-                    OR lead.pyramid_revenue IS DISTINCT FROM desired.revenue)
-            """,
-                start=window_start,
-                end=today + timedelta(days=1),
-                p1=settings["tier_super_pct"],
-                p2=settings["tier_super_pct"] + settings["tier_large_pct"],
-                p3=settings["tier_super_pct"]
-                + settings["tier_large_pct"]
-                + settings["tier_medium_pct"],
-            )
-        )
-        return self.env.cr.rowcount
-
-    def _prospect_rescore_grades(self, settings, today):
-        """Grades move with the calendar: a B lead becomes A as its closing nears."""
-        self.env.cr.execute(
-            SQL(
-                """
-            WITH open_lead AS (
-                SELECT lead.id, lead.last_contact_date,
-                       lead.create_date::date AS created,
-                       CASE
-                           WHEN lead.need_status = 'none' THEN 'e'
-                           WHEN lead.need_status IS DISTINCT FROM 'clear'
-                                OR lead.date_deadline IS NULL THEN 'd'
-                           WHEN lead.date_deadline <= %(a)s THEN 'a'
-                           WHEN lead.date_deadline <= %(b)s THEN 'b'
-                           WHEN lead.date_deadline <= %(c)s THEN 'c'
-                           ELSE 'd'
-                       END AS grade
-                  FROM crm_lead lead
-                  LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
-                 WHERE lead.active AND NOT COALESCE(stage.is_won, FALSE)
-            ), planned AS (
-                SELECT id, grade,
-                       COALESCE(last_contact_date, created) + CASE grade
-                           WHEN 'a' THEN %(cadence_a)s WHEN 'b' THEN %(cadence_b)s
-                           WHEN 'c' THEN %(cadence_c)s WHEN 'd' THEN %(cadence_d)s
-                       END AS next_date
-                  FROM open_lead
-            ), desired AS (
-                SELECT id, grade, next_date,
-                       CASE
-                           WHEN next_date IS NULL THEN NULL
-                           WHEN next_date - %(today)s <= 7 THEN 'urgent'
-                           WHEN next_date - %(today)s <= 30 THEN 'soon'
-                           WHEN next_date - %(today)s <= 90 THEN 'later'
-                           ELSE 'slow'
-                       END AS urgency
-                  FROM planned
-            )
-            UPDATE crm_lead lead
-               SET prospect_grade = desired.grade,
-                   next_contact_date = desired.next_date,
-                   contact_urgency = desired.urgency
-              FROM desired
-             WHERE lead.id = desired.id
-               AND (lead.prospect_grade IS DISTINCT FROM desired.grade
-                    OR lead.next_contact_date IS DISTINCT FROM desired.next_date
-                    OR lead.contact_urgency IS DISTINCT FROM desired.urgency)
-            """,
-                today=today,
-                a=today + timedelta(days=settings["grade_a_days"]),
-                b=today + timedelta(days=settings["grade_b_days"]),
-                c=today + timedelta(days=settings["grade_c_days"]),
-                cadence_a=settings["cadence_a_days"],
-                cadence_b=settings["cadence_b_days"],
-                cadence_c=settings["cadence_c_days"],
-                cadence_d=settings["cadence_d_days"],
-            )
-        )
-        return self.env.cr.rowcount
+        moves = [
+            {
+                "lead_id": lead.id,
+                "company_id": lead.company_id.id,
+                "user_id": lead.user_id.id,
+                "team_id": lead.team_id.id,
+                "date": today,
+                "kind": "grade",
+                "old_value": old_grades[lead.id],
+                "new_value": lead.prospect_grade,
+                "changed_by_id": self.env.uid,
+            }
+            for lead in self
+            if old_grades.get(lead.id) and lead.prospect_grade != old_grades[lead.id]
+        ]
+        if moves:
+            # bookkeeping of the change the user just made, not data shown to them
+            self.env["prospect.lead.history"].sudo().create(moves)

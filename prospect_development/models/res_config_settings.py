@@ -103,12 +103,29 @@ class ResConfigSettings(models.TransientModel):
         "its salesperson at once; below it, it is nurtured.",
     )
 
+    prospect_score_half_life_days = fields.Integer(
+        string="Score Half-life (days)",
+        config_parameter=_param("score_half_life_days"),
+        default=rules.DEFAULTS["score_half_life_days"],
+        help="An answer, a meeting or an activity done counts half as much after "
+        "this many days.",
+    )
+    prospect_revenue_source = fields.Selection(
+        [("won", "Won opportunities")],
+        string="Revenue Source",
+        config_parameter=_param("revenue_source"),
+        default=rules.DEFAULTS["revenue_source"],
+        help="What ranks the customers: the expected revenue of opportunities won in "
+        "the window, or, with Invoicing, posted customer invoices net of refunds.",
+    )
+
     def set_values(self):
         self._check_prospect_settings()
         super().set_values()
 
     def _check_prospect_settings(self):
         values = {key: self[f"prospect_{key}"] for key in rules.DEFAULTS}
+        values["revenue_source"] = values["revenue_source"] or "won"
         messages = []
         for code, params in rules.settings_errors(values):
             if code == "pct_negative":

@@ -16,6 +16,9 @@ class ProspectCase(TestCrmCommon):
         cls.pyramid_company = cls.env["res.company"].create(
             {"name": "Pyramid Test Company", "currency_id": cls.env.ref("base.USD").id}
         )
+        (
+            cls.user_sales_salesman + cls.user_sales_leads + cls.user_sales_manager
+        ).company_ids |= cls.pyramid_company
         cls.won_stage = cls.env["crm.stage"].create(
             {"name": "Pyramid Won", "is_won": True, "sequence": 1000}
         )

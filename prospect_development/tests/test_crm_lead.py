@@ -11,12 +11,6 @@ from .common import ProspectCase
 
 @tagged("post_install", "-at_install")
 class TestCrmLeadProspect(ProspectCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.user_sales_salesman.company_ids |= cls.pyramid_company
-        cls.user_sales_manager.company_ids |= cls.pyramid_company
-
     def _salesman_lead(self, **values):
         return (
             self.env["crm.lead"]

@@ -1,0 +1,422 @@
+import logging
+import threading
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .. import rules
+
+_logger = logging.getLogger(__name__)
+
+# Columns of crm_lead the engine writes: they are invalidated after a run.
+ENGINE_FIELDS = [
+    "pyramid_tier",
+    "pyramid_revenue",
+    "prospect_grade",
+    "last_contact_date",
+    "next_contact_date",
+    "contact_urgency",
+    "engagement_score",
+    "abandon_recommended",
+    "date_sales_ready",
+]
+
+
+class ProspectRescoreEngine(models.AbstractModel):
+    """Nightly rescoring of every lead of every company, in SQL.
+
+    Two temporary tables are built once per run: the revenue tier of every customer
+    (commercial partner, per company) and the contact statistics of every lead. The
+    leads are then updated by ranges of ids; a row is written only when one of its
+    values changes, so a second run writes nothing and a run killed half-way is
+    finished by the next one. Tier and grade moves are recorded in
+    ``prospect.lead.history`` by the same statement that writes them.
+    """
+
+    _name = "prospect.rescore.engine"
+    _description = "Prospect rescoring engine"
+
+    _batch_size = 50_000
+
+    @api.model
+    def _run(self, batch_size=None):
+        """Rescore everything; returns the number of leads written."""
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        self.env.flush_all()
+        settings = self.env["crm.lead"]._prospect_settings()
+        today = fields.Date.context_today(self)
+        self._prepare_customer_tiers(settings, today)
+        self._prepare_lead_contacts(settings, today)
+        bounds = self._batch_bounds(batch_size or self._batch_size)
+        written = 0
+        for done, (low, high) in enumerate(bounds, start=1):
+            count, ready_ids = self._rescore_batch(low, high, settings, today)
+            written += count
+            self._schedule_sales_ready(ready_ids)
+            if auto_commit:
+                self.env["ir.cron"]._notify_progress(
+                    done=done, remaining=len(bounds) - done
+                )
+                # each batch is final: a kill after this loses nothing already done
+                self.env.cr.commit()
+        self.env["crm.lead"].invalidate_model([*ENGINE_FIELDS, "prospect_history_ids"])
+        self.env["prospect.lead.history"].invalidate_model()
+        _logger.info("Prospect rescoring: %s leads written", written)
+        return written
+
+    # ------------------------------------------------------------
+    # CUSTOMERS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _revenue_query(self, window_start, window_end):
+        """Revenue of each commercial partner per company, inside the window and
+        before it: ``company_key, commercial_id, revenue, revenue_before``.
+
+        Won opportunities by closing date; ``prospect_development_account``
+        overrides it to read posted customer invoices net of refunds."""
+        return SQL(
+            """
+            SELECT COALESCE(lead.company_id, 0) AS company_key,
+                   partner.commercial_partner_id AS commercial_id,
+                   COALESCE(SUM(lead.expected_revenue)
+                            FILTER (WHERE lead.date_closed >= %(start)s), 0) AS revenue,
+                   COALESCE(SUM(lead.expected_revenue)
+                            FILTER (WHERE lead.date_closed < %(start)s), 0)
+                       AS revenue_before
+              FROM crm_lead lead
+              JOIN crm_stage stage ON stage.id = lead.stage_id AND stage.is_won
+              JOIN res_partner partner ON partner.id = lead.partner_id
+             WHERE lead.active AND lead.date_closed < %(end)s
+             GROUP BY 1, 2
+            """,
+            start=window_start,
+            end=window_end,
+        )
+
+    def _prepare_customer_tiers(self, settings, today):
+        super_pct = settings["tier_super_pct"]
+        large_pct = super_pct + settings["tier_large_pct"]
+        medium_pct = large_pct + settings["tier_medium_pct"]
+        self.env.cr.execute("DROP TABLE IF EXISTS prospect_customer_tier")
+        self.env.cr.execute(
+            SQL(
+                """
+            CREATE TEMPORARY TABLE prospect_customer_tier AS
+            WITH revenue AS (%(revenue)s),
+            ranked AS (
+                SELECT company_key, commercial_id, revenue,
+                       RANK() OVER by_revenue AS rank,
+                       COUNT(*) OVER company AS total
+                  FROM revenue
+                 WHERE revenue > 0
+                WINDOW company AS (PARTITION BY company_key),
+                       by_revenue AS (company ORDER BY revenue DESC)
+            )
+            SELECT company_key, commercial_id, revenue, rank, total,
+                   CASE
+                       WHEN rank <= CEIL(total * %(super)s / 100.0) THEN 'super'
+                       WHEN rank <= CEIL(total * %(large)s / 100.0) THEN 'large'
+                       WHEN rank <= CEIL(total * %(medium)s / 100.0) THEN 'medium'
+                       ELSE 'small'
+                   END AS tier
+              FROM ranked
+             UNION ALL
+            SELECT company_key, commercial_id, 0, NULL, NULL, 'inactive'
+              FROM revenue
+             WHERE revenue <= 0 AND revenue_before > 0
+            """,
+                revenue=self._revenue_query(
+                    today - timedelta(days=settings["lookback_days"]),
+                    today + timedelta(days=1),
+                ),
+                super=super_pct,
+                large=large_pct,
+                medium=medium_pct,
+            )
+        )
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX ON prospect_customer_tier (commercial_id, company_key);"
+            "ANALYZE prospect_customer_tier"
+        )
+
+    # ------------------------------------------------------------
+    # CONTACTS AND BEHAVIOUR
+    # ------------------------------------------------------------
+
+    @api.model
+    def _behaviour_events_query(self, since):
+        """What the prospect and the salespeople did on each lead since ``since``:
+        ``lead_id, day, points, is_answer, is_touch``.
+
+        An answer is a mail from outside the company; a touch is an activity done
+        or a message sent by an internal user to the followers. Points feed the
+        engagement score; other modules add their own events (feedback cards)."""
+        return SQL(
+            """
+            SELECT message.res_id AS lead_id,
+                   message.date::date AS day,
+                   CASE
+                       WHEN message.message_type = 'email' AND staff.id IS NULL
+                           THEN %(answer_points)s
+                       WHEN message.mail_activity_type_id IS NOT NULL
+                           THEN %(activity_points)s
+                       ELSE 0
+                   END AS points,
+                   message.message_type = 'email' AND staff.id IS NULL AS is_answer,
+                   message.mail_activity_type_id IS NOT NULL
+                       OR (message.message_type IN ('comment', 'email_outgoing')
+                           AND message.subtype_id = %(comment)s
+                           AND staff.id IS NOT NULL) AS is_touch
+              FROM mail_message message
+              LEFT JOIN res_users staff ON staff.partner_id = message.author_id
+                                       AND NOT staff.share
+             WHERE message.model = 'crm.lead' AND message.date >= %(since)s
+             UNION ALL
+            SELECT event.opportunity_id, event.start::date, %(meeting_points)s,
+                   FALSE, TRUE
+              FROM calendar_event event
+             WHERE event.opportunity_id IS NOT NULL AND event.active
+               AND event.start >= %(since)s AND event.start <= NOW()
+            """,
+            since=since,
+            comment=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment"),
+            answer_points=rules.SCORE_POINTS["answer"],
+            activity_points=rules.SCORE_POINTS["activity_done"],
+            meeting_points=rules.SCORE_POINTS["meeting"],
+        )
+
+    def _prepare_lead_contacts(self, settings, today):
+        half_life = settings["score_half_life_days"]
+        # older events weigh less than 1 %: 7 half-lives, or the abandonment span
+        since = today - timedelta(days=max(7 * half_life, 2 * settings["abandon_days"]))
+        self.env.cr.execute("DROP TABLE IF EXISTS prospect_lead_contact")
+        self.env.cr.execute(
+            SQL(
+                """
+            CREATE TEMPORARY TABLE prospect_lead_contact AS
+            WITH event AS (%(events)s),
+            last_answer AS (
+                SELECT lead_id, MAX(day) FILTER (WHERE is_answer) AS day
+                  FROM event GROUP BY lead_id
+            )
+            SELECT event.lead_id,
+                   MAX(event.day) FILTER (WHERE is_answer OR is_touch) AS last_contact,
+                   COUNT(*) FILTER (WHERE is_touch AND event.day > COALESCE(
+                       last_answer.day, '-infinity')) AS unanswered,
+                   MIN(event.day) FILTER (WHERE is_touch AND event.day > COALESCE(
+                       last_answer.day, '-infinity')) AS first_unanswered,
+                   LEAST(100, ROUND(SUM(points * POWER(0.5,
+                       (%(today)s - event.day)::numeric / %(half_life)s))))::int
+                       AS score
+              FROM event
+              JOIN last_answer ON last_answer.lead_id = event.lead_id
+             GROUP BY event.lead_id
+            """,
+                events=self._behaviour_events_query(since),
+                today=today,
+                half_life=half_life,
+            )
+        )
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX ON prospect_lead_contact (lead_id);"
+            "ANALYZE prospect_lead_contact"
+        )
+
+    # ------------------------------------------------------------
+    # LEADS
+    # ------------------------------------------------------------
+
+    def _batch_bounds(self, batch_size):
+        """Ranges of lead ids of about ``batch_size`` leads each."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT MIN(id), MAX(id)
+              FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY id) - 1) / %s AS batch
+                      FROM crm_lead) numbered
+             GROUP BY batch ORDER BY batch
+            """,
+                batch_size,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _rescore_batch(self, low, high, settings, today):
+        """Write the leads of ids ``low`` to ``high`` whose values change, record
+        their tier and grade moves; returns (count, ids that became sales-ready)."""
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH lead AS (
+                SELECT lead.*,
+                       COALESCE(stage.is_won, FALSE)
+                           OR (NOT lead.active AND COALESCE(lead.probability, 0) = 0)
+                           AS is_closed,
+                       lead.active AND NOT COALESCE(stage.is_won, FALSE) AS is_open,
+                       partner.commercial_partner_id
+                  FROM crm_lead lead
+                  LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                  LEFT JOIN res_partner partner ON partner.id = lead.partner_id
+                 WHERE lead.id BETWEEN %(low)s AND %(high)s
+            ), scored AS (
+                SELECT lead.id,
+                       COALESCE(customer.tier, CASE
+                           WHEN lead.need_status = 'none' THEN 'other'
+                           WHEN COALESCE(contact.last_contact, lead.last_contact_date)
+                                IS NOT NULL THEN 'prospect'
+                           ELSE 'suspect'
+                       END) AS tier,
+                       COALESCE(customer.revenue, 0) AS revenue,
+                       customer.rank, customer.total,
+                       CASE
+                           WHEN lead.is_closed THEN lead.prospect_grade
+                           WHEN lead.need_status = 'none' THEN 'e'
+                           WHEN lead.need_status IS DISTINCT FROM 'clear'
+                                OR lead.date_deadline IS NULL THEN 'd'
+                           WHEN lead.date_deadline <= %(grade_a)s THEN 'a'
+                           WHEN lead.date_deadline <= %(grade_b)s THEN 'b'
+                           WHEN lead.date_deadline <= %(grade_c)s THEN 'c'
+                           ELSE 'd'
+                       END AS grade,
+                       GREATEST(lead.last_contact_date, contact.last_contact)
+                           AS last_contact,
+                       lead.create_date::date AS created,
+                       COALESCE(contact.score, 0) AS score,
+                       lead.is_open AND (
+                           (contact.unanswered >= %(touches)s
+                            AND contact.first_unanswered <= %(abandon_since)s)
+                           OR COALESCE(lead.development_cost, 0) > %(cost_factor)s
+                              * COALESCE(lead.expected_revenue, 0)
+                              * COALESCE(lead.probability, 0) / 100.0
+                       ) AS abandon,
+                       lead.is_open
+                  FROM lead
+                  LEFT JOIN prospect_customer_tier customer
+                         ON customer.commercial_id = lead.commercial_partner_id
+                        AND customer.company_key = COALESCE(lead.company_id, 0)
+                  LEFT JOIN prospect_lead_contact contact ON contact.lead_id = lead.id
+            ), planned AS (
+                SELECT scored.*,
+                       CASE WHEN is_open THEN
+                           COALESCE(last_contact, created) + CASE grade
+                               WHEN 'a' THEN %(cadence_a)s WHEN 'b' THEN %(cadence_b)s
+                               WHEN 'c' THEN %(cadence_c)s WHEN 'd' THEN %(cadence_d)s
+                           END
+                       END AS next_date
+                  FROM scored
+            ), desired AS (
+                SELECT planned.*,
+                       CASE
+                           WHEN next_date IS NULL THEN NULL
+                           WHEN next_date - %(today)s <= 7 THEN 'urgent'
+                           WHEN next_date - %(today)s <= 30 THEN 'soon'
+                           WHEN next_date - %(today)s <= 90 THEN 'later'
+                           ELSE 'slow'
+                       END AS urgency
+                  FROM planned
+            ), changed AS (
+                UPDATE crm_lead lead
+                   SET pyramid_tier = desired.tier,
+                       pyramid_revenue = desired.revenue,
+                       prospect_grade = desired.grade,
+                       last_contact_date = desired.last_contact,
+                       next_contact_date = desired.next_date,
+                       contact_urgency = desired.urgency,
+                       engagement_score = desired.score,
+                       abandon_recommended = desired.abandon,
+                       date_sales_ready = CASE
+                           WHEN old.date_sales_ready IS NULL AND desired.is_open
+                                AND desired.score >= %(threshold)s THEN %(today)s
+                           ELSE old.date_sales_ready
+                       END
+                  FROM desired
+                  JOIN crm_lead old ON old.id = desired.id
+                 WHERE lead.id = desired.id
+                   AND (old.pyramid_tier IS DISTINCT FROM desired.tier
+                        OR old.pyramid_revenue IS DISTINCT FROM desired.revenue
+                        OR old.prospect_grade IS DISTINCT FROM desired.grade
+                        OR old.last_contact_date IS DISTINCT FROM desired.last_contact
+                        OR old.next_contact_date IS DISTINCT FROM desired.next_date
+                        OR old.contact_urgency IS DISTINCT FROM desired.urgency
+                        OR old.engagement_score IS DISTINCT FROM desired.score
+                        OR old.abandon_recommended IS DISTINCT FROM desired.abandon
+                        OR (old.date_sales_ready IS NULL AND desired.is_open
+                            AND desired.score >= %(threshold)s))
+             RETURNING lead.id, lead.company_id, lead.user_id, lead.team_id,
+                       old.pyramid_revenue IS NOT NULL AS was_scored,
+                       old.pyramid_tier AS old_tier, lead.pyramid_tier AS new_tier,
+                       old.prospect_grade AS old_grade,
+                       lead.prospect_grade AS new_grade,
+                       desired.revenue, desired.rank, desired.total,
+                       lead.date_deadline - %(today)s AS days_to_close,
+                       old.date_sales_ready IS NULL
+                           AND lead.date_sales_ready IS NOT NULL AS became_ready
+            ), history AS (
+                INSERT INTO prospect_lead_history
+                       (lead_id, company_id, user_id, team_id, date, kind, old_value,
+                        new_value, revenue, rank, customer_count, days_to_close,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT id, company_id, user_id, team_id, %(today)s, 'tier', old_tier,
+                       new_tier, revenue, rank, total, NULL,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
+                       NOW() AT TIME ZONE 'UTC'
+                  FROM changed
+                 WHERE was_scored AND old_tier IS DISTINCT FROM new_tier
+                 UNION ALL
+                SELECT id, company_id, user_id, team_id, %(today)s, 'grade',
+                       old_grade, new_grade, NULL, NULL, NULL, days_to_close,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
+                       NOW() AT TIME ZONE 'UTC'
+                  FROM changed
+                 WHERE was_scored AND old_grade IS DISTINCT FROM new_grade
+            )
+            SELECT COUNT(*), ARRAY_AGG(id) FILTER (WHERE became_ready) FROM changed
+            """,
+                low=low,
+                high=high,
+                today=today,
+                uid=self.env.uid,
+                grade_a=today + timedelta(days=settings["grade_a_days"]),
+                grade_b=today + timedelta(days=settings["grade_b_days"]),
+                grade_c=today + timedelta(days=settings["grade_c_days"]),
+                cadence_a=settings["cadence_a_days"],
+                cadence_b=settings["cadence_b_days"],
+                cadence_c=settings["cadence_c_days"],
+                cadence_d=settings["cadence_d_days"],
+                touches=settings["abandon_touches"],
+                abandon_since=today - timedelta(days=settings["abandon_days"]),
+                cost_factor=settings["abandon_cost_factor"],
+                threshold=settings["score_threshold"],
+            )
+        )
+        count, ready_ids = self.env.cr.fetchone()
+        return count, ready_ids or []
+
+    def _schedule_sales_ready(self, lead_ids):
+        """A to-do for the salesperson (or the team leader) of each lead that just
+        reached the sales-ready score; once per lead (``date_sales_ready``)."""
+        if not lead_ids:
+            return
+        leads = self.env["crm.lead"].browse(lead_ids)
+        leads.invalidate_recordset(ENGINE_FIELDS)
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        self.env["mail.activity"].create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": lead.id,
+                    "activity_type_id": todo.id,
+                    "user_id": (lead.user_id or lead.team_id.user_id).id,
+                    "summary": self.env._(
+                        "Sales-ready: engagement score %(score)s",
+                        score=lead.engagement_score,
+                    ),
+                    "date_deadline": fields.Date.context_today(self),
+                }
+                for lead in leads
+                if lead.user_id or lead.team_id.user_id
+            ]
+        )
