@@ -430,6 +430,8 @@ class _DemoGenerator:
             ]
         )
         keys = [key.replace(".", "_") for key, *_rest in SALESPEOPLE]
+        # partners first: uninstalling removes the users, then their partners
+        self._register(users.partner_id, [f"partner_{key}" for key in keys])
         self._register(users, [f"user_{key}" for key in keys])
         self.users = dict(zip(keys, users, strict=True))
 

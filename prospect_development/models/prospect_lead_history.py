@@ -56,19 +56,21 @@ class ProspectLeadHistory(models.Model):
     def _compute_reason(self):
         for entry in self:
             if entry.kind == "tier" and entry.rank:
+                revenue = f"{entry.revenue:,.0f}"
+                count = f"{entry.customer_count:,}"
                 entry.reason = self.env._(
                     "revenue %(revenue)s → rank %(rank)s of %(count)s",
-                    revenue=f"{entry.revenue:,.0f}",
+                    revenue=revenue,
                     rank=entry.rank,
-                    count=f"{entry.customer_count:,}",
+                    count=count,
                 )
             elif entry.kind == "tier":
                 entry.reason = self.env._("no revenue in the window")
             elif entry.changed_by_id:
-                entry.reason = self.env._(
-                    "changed by %(user)s", user=entry.changed_by_id.name
-                )
+                user = entry.changed_by_id.name
+                entry.reason = self.env._("changed by %(user)s", user=user)
             else:
+                days = entry.days_to_close
                 entry.reason = self.env._(
-                    "expected closing in %(days)s days", days=entry.days_to_close
+                    "expected closing in %(days)s days", days=days
                 )

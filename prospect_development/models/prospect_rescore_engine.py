@@ -78,17 +78,25 @@ class ProspectRescoreEngine(models.AbstractModel):
         overrides it to read posted customer invoices net of refunds."""
         return SQL(
             """
-            SELECT COALESCE(lead.company_id, 0) AS company_key,
-                   partner.commercial_partner_id AS commercial_id,
-                   COALESCE(SUM(lead.expected_revenue)
-                            FILTER (WHERE lead.date_closed >= %(start)s), 0) AS revenue,
-                   COALESCE(SUM(lead.expected_revenue)
-                            FILTER (WHERE lead.date_closed < %(start)s), 0)
-                       AS revenue_before
-              FROM crm_lead lead
-              JOIN crm_stage stage ON stage.id = lead.stage_id AND stage.is_won
-              JOIN res_partner partner ON partner.id = lead.partner_id
-             WHERE lead.active AND lead.date_closed < %(end)s
+            WITH won AS (
+                SELECT COALESCE(lead.company_id, 0) AS company_key,
+                       partner.commercial_partner_id AS commercial_id,
+                       lead.expected_revenue,
+                       -- won deals created straight in a won stage have no date_closed
+                       COALESCE(lead.date_closed, lead.date_last_stage_update,
+                                lead.create_date) AS date_won
+                  FROM crm_lead lead
+                  JOIN crm_stage stage ON stage.id = lead.stage_id AND stage.is_won
+                  JOIN res_partner partner ON partner.id = lead.partner_id
+                 WHERE lead.active
+            )
+            SELECT company_key, commercial_id,
+                   COALESCE(SUM(expected_revenue)
+                            FILTER (WHERE date_won >= %(start)s), 0) AS revenue,
+                   COALESCE(SUM(expected_revenue)
+                            FILTER (WHERE date_won < %(start)s), 0) AS revenue_before
+              FROM won
+             WHERE date_won < %(end)s
              GROUP BY 1, 2
             """,
             start=window_start,
@@ -137,8 +145,8 @@ class ProspectRescoreEngine(models.AbstractModel):
             )
         )
         self.env.cr.execute(
-            "CREATE UNIQUE INDEX ON prospect_customer_tier (commercial_id, company_key);"
-            "ANALYZE prospect_customer_tier"
+            "CREATE UNIQUE INDEX ON prospect_customer_tier"
+            " (commercial_id, company_key); ANALYZE prospect_customer_tier"
         )
 
     # ------------------------------------------------------------

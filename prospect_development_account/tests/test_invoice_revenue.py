@@ -1,0 +1,84 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceRevenue(AccountTestInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].set_param(
+            "prospect_development.revenue_source", "invoices"
+        )
+        cls.today = fields.Date.context_today(cls.env["crm.lead"])
+        cls.whale, cls.refunded, cls.dealer = cls.env["res.partner"].create(
+            [
+                {"name": name, "is_company": True}
+                for name in ("Whale Industries", "Refunded Ltd", "Won Deal Only")
+            ]
+        )
+        # far above anything else in the company: the top of the pyramid
+        cls.init_invoice(
+            "out_invoice", cls.whale, cls.today, post=True, amounts=[900_000_000.0]
+        )
+        cls.init_invoice(
+            "out_refund", cls.whale, cls.today, post=True, amounts=[100_000_000.0]
+        )
+        # bought two years ago; this year's invoice fully refunded: inactive
+        cls.init_invoice(
+            "out_invoice",
+            cls.refunded,
+            cls.today - timedelta(days=700),
+            post=True,
+            amounts=[500.0],
+        )
+        cls.init_invoice(
+            "out_invoice", cls.refunded, cls.today, post=True, amounts=[800.0]
+        )
+        cls.init_invoice(
+            "out_refund", cls.refunded, cls.today, post=True, amounts=[800.0]
+        )
+        # a draft invoice counts for nothing
+        cls.init_invoice("out_invoice", cls.dealer, cls.today, amounts=[5000.0])
+        won_stage = cls.env["crm.stage"].create({"name": "Won", "is_won": True})
+        cls.env["crm.lead"].create(
+            {
+                "name": "Won but never invoiced",
+                "partner_id": cls.dealer.id,
+                "type": "opportunity",
+                "expected_revenue": 7000,
+                "stage_id": won_stage.id,
+            }
+        )
+        cls.leads = cls.env["crm.lead"].create(
+            [
+                {"name": f"Next deal {partner.name}", "partner_id": partner.id}
+                for partner in (cls.whale, cls.refunded, cls.dealer)
+            ]
+        )
+
+    def test_pyramid_from_posted_invoices_net_of_refunds(self):
+        self.env["crm.lead"]._action_prospect_rescore()
+        whale, refunded, dealer = self.leads
+        self.assertEqual(whale.pyramid_tier, "super")
+        self.assertEqual(whale.pyramid_revenue, 800_000_000.0)
+        self.assertEqual(refunded.pyramid_tier, "inactive")
+        self.assertEqual(refunded.pyramid_revenue, 0.0)
+        self.assertEqual(dealer.pyramid_tier, "suspect", "no posted invoice")
+
+    def test_won_opportunities_when_chosen(self):
+        self.env["ir.config_parameter"].set_param(
+            "prospect_development.revenue_source", "won"
+        )
+        self.env["crm.lead"]._action_prospect_rescore()
+        whale, _refunded, dealer = self.leads
+        self.assertEqual(dealer.pyramid_revenue, 7000.0)
+        self.assertEqual(whale.pyramid_tier, "suspect", "no won opportunity")
+
+    def test_settings_offer_the_invoice_source(self):
+        field = self.env["res.config.settings"]._fields["prospect_revenue_source"]
+        self.assertIn("invoices", dict(field.selection))
