@@ -185,7 +185,8 @@ class CrmLead(models.Model):
         settings = self._prospect_settings()
         today = fields.Date.context_today(self)
         for lead in self:
-            if lead._origin and lead._prospect_is_closed():
+            # closed leads keep the grade they closed with, once they have one
+            if lead._prospect_is_closed() and lead._origin.prospect_grade:
                 lead.prospect_grade = lead._origin.prospect_grade
                 continue
             lead.prospect_grade = rules.prospect_grade(

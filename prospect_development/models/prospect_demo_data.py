@@ -708,8 +708,8 @@ class _DemoGenerator:
     # pipeline planning
     # -----------------------------------------------------------------------------
 
-    def _subject(self, company, subjects=DEAL_SUBJECTS):
-        en, zh = self.rng.choice(subjects)
+    def _subject(self, company, subjects=None):
+        en, zh = self.rng.choice(subjects or DEAL_SUBJECTS)
         return zh if company and company["lang"] == "zh" else en
 
     def _lead_partner(self, company, contact_share=0.35):

@@ -26,12 +26,13 @@ ENGINE_FIELDS = [
 class ProspectRescoreEngine(models.AbstractModel):
     """Nightly rescoring of every lead of every company, in SQL.
 
-    Two temporary tables are built once per run: the revenue tier of every customer
-    (commercial partner, per company) and the contact statistics of every lead. The
-    leads are then updated by ranges of ids; a row is written only when one of its
-    values changes, so a second run writes nothing and a run killed half-way is
-    finished by the next one. Tier and grade moves are recorded in
-    ``prospect.lead.history`` by the same statement that writes them.
+    Temporary tables are built once per run: the revenue tier of every customer
+    (commercial partner, per company), the contact statistics of every lead, then in
+    one pass over the leads the new values of those that differ from what they carry.
+    Only those are written, by ranges of ids with a commit in between; so a second run
+    writes nothing and a run killed half-way is finished by the next one. Tier and
+    grade moves are recorded in ``prospect.lead.history`` by the same statement that
+    writes them.
     """
 
     _name = "prospect.rescore.engine"
@@ -48,10 +49,11 @@ class ProspectRescoreEngine(models.AbstractModel):
         today = fields.Date.context_today(self)
         self._prepare_customer_tiers(settings, today)
         self._prepare_lead_contacts(settings, today)
+        self._prepare_changes(settings, today)
         bounds = self._batch_bounds(batch_size or self._batch_size)
         written = 0
         for done, (low, high) in enumerate(bounds, start=1):
-            count, ready_ids = self._rescore_batch(low, high, settings, today)
+            count, ready_ids = self._rescore_batch(low, high, today)
             written += count
             self._schedule_sales_ready(ready_ids)
             if auto_commit:
@@ -236,29 +238,23 @@ class ProspectRescoreEngine(models.AbstractModel):
     # LEADS
     # ------------------------------------------------------------
 
-    def _batch_bounds(self, batch_size):
-        """Ranges of lead ids of about ``batch_size`` leads each."""
+    def _prepare_changes(self, settings, today):
+        """One pass over every lead: what the rules say now, kept only for the leads
+        where it differs from what they carry (``prospect_lead_change``)."""
+        self.env.cr.execute("DROP TABLE IF EXISTS prospect_lead_change")
         self.env.cr.execute(
             SQL(
                 """
-            SELECT MIN(id), MAX(id)
-              FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY id) - 1) / %s AS batch
-                      FROM crm_lead) numbered
-             GROUP BY batch ORDER BY batch
-            """,
-                batch_size,
-            )
-        )
-        return self.env.cr.fetchall()
-
-    def _rescore_batch(self, low, high, settings, today):
-        """Write the leads of ids ``low`` to ``high`` whose values change, record
-        their tier and grade moves; returns (count, ids that became sales-ready)."""
-        self.env.cr.execute(
-            SQL(
-                """
+            CREATE TEMPORARY TABLE prospect_lead_change AS
             WITH lead AS (
-                SELECT lead.*,
+                SELECT lead.id, lead.write_date, lead.need_status, lead.date_deadline,
+                       lead.last_contact_date, lead.create_date::date AS created,
+                       lead.prospect_grade, lead.development_cost,
+                       lead.expected_revenue, lead.probability, lead.company_id,
+                       lead.pyramid_tier, lead.pyramid_revenue,
+                       lead.next_contact_date, lead.contact_urgency,
+                       lead.engagement_score, lead.abandon_recommended,
+                       lead.date_sales_ready,
                        COALESCE(stage.is_won, FALSE)
                            OR (NOT lead.active AND COALESCE(lead.probability, 0) = 0)
                            AS is_closed,
@@ -267,19 +263,19 @@ class ProspectRescoreEngine(models.AbstractModel):
                   FROM crm_lead lead
                   LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
                   LEFT JOIN res_partner partner ON partner.id = lead.partner_id
-                 WHERE lead.id BETWEEN %(low)s AND %(high)s
             ), scored AS (
-                SELECT lead.id,
+                SELECT lead.*,
                        COALESCE(customer.tier, CASE
                            WHEN lead.need_status = 'none' THEN 'other'
                            WHEN COALESCE(contact.last_contact, lead.last_contact_date)
                                 IS NOT NULL THEN 'prospect'
                            ELSE 'suspect'
-                       END) AS tier,
-                       COALESCE(customer.revenue, 0) AS revenue,
+                       END) AS new_tier,
+                       COALESCE(customer.revenue, 0) AS new_revenue,
                        customer.rank, customer.total,
                        CASE
-                           WHEN lead.is_closed THEN lead.prospect_grade
+                           WHEN lead.is_closed AND lead.prospect_grade IS NOT NULL
+                               THEN lead.prospect_grade
                            WHEN lead.need_status = 'none' THEN 'e'
                            WHEN lead.need_status IS DISTINCT FROM 'clear'
                                 OR lead.date_deadline IS NULL THEN 'd'
@@ -287,19 +283,17 @@ class ProspectRescoreEngine(models.AbstractModel):
                            WHEN lead.date_deadline <= %(grade_b)s THEN 'b'
                            WHEN lead.date_deadline <= %(grade_c)s THEN 'c'
                            ELSE 'd'
-                       END AS grade,
+                       END AS new_grade,
                        GREATEST(lead.last_contact_date, contact.last_contact)
-                           AS last_contact,
-                       lead.create_date::date AS created,
-                       COALESCE(contact.score, 0) AS score,
+                           AS new_last_contact,
+                       COALESCE(contact.score, 0) AS new_score,
                        lead.is_open AND (
                            (contact.unanswered >= %(touches)s
                             AND contact.first_unanswered <= %(abandon_since)s)
                            OR COALESCE(lead.development_cost, 0) > %(cost_factor)s
                               * COALESCE(lead.expected_revenue, 0)
                               * COALESCE(lead.probability, 0) / 100.0
-                       ) AS abandon,
-                       lead.is_open
+                       ) AS new_abandon
                   FROM lead
                   LEFT JOIN prospect_customer_tier customer
                          ON customer.commercial_id = lead.commercial_partner_id
@@ -308,59 +302,107 @@ class ProspectRescoreEngine(models.AbstractModel):
             ), planned AS (
                 SELECT scored.*,
                        CASE WHEN is_open THEN
-                           COALESCE(last_contact, created) + CASE grade
+                           COALESCE(new_last_contact, created) + CASE new_grade
                                WHEN 'a' THEN %(cadence_a)s WHEN 'b' THEN %(cadence_b)s
                                WHEN 'c' THEN %(cadence_c)s WHEN 'd' THEN %(cadence_d)s
                            END
-                       END AS next_date
+                       END AS new_next_date
                   FROM scored
             ), desired AS (
                 SELECT planned.*,
                        CASE
-                           WHEN next_date IS NULL THEN NULL
-                           WHEN next_date - %(today)s <= 7 THEN 'urgent'
-                           WHEN next_date - %(today)s <= 30 THEN 'soon'
-                           WHEN next_date - %(today)s <= 90 THEN 'later'
+                           WHEN new_next_date IS NULL THEN NULL
+                           WHEN new_next_date - %(today)s <= 7 THEN 'urgent'
+                           WHEN new_next_date - %(today)s <= 30 THEN 'soon'
+                           WHEN new_next_date - %(today)s <= 90 THEN 'later'
                            ELSE 'slow'
-                       END AS urgency
+                       END AS new_urgency,
+                       date_sales_ready IS NULL AND is_open
+                           AND COALESCE(new_score, 0) >= %(threshold)s AS becomes_ready
                   FROM planned
-            ), changed AS (
+            )
+            SELECT id, write_date, new_tier, new_revenue, rank, total, new_grade,
+                   new_last_contact, new_next_date, new_urgency, new_score,
+                   new_abandon, becomes_ready
+              FROM desired
+             WHERE pyramid_tier IS DISTINCT FROM new_tier
+                OR pyramid_revenue IS DISTINCT FROM new_revenue
+                OR prospect_grade IS DISTINCT FROM new_grade
+                OR last_contact_date IS DISTINCT FROM new_last_contact
+                OR next_contact_date IS DISTINCT FROM new_next_date
+                OR contact_urgency IS DISTINCT FROM new_urgency
+                OR engagement_score IS DISTINCT FROM new_score
+                OR abandon_recommended IS DISTINCT FROM new_abandon
+                OR becomes_ready
+            """,
+                today=today,
+                grade_a=today + timedelta(days=settings["grade_a_days"]),
+                grade_b=today + timedelta(days=settings["grade_b_days"]),
+                grade_c=today + timedelta(days=settings["grade_c_days"]),
+                cadence_a=settings["cadence_a_days"],
+                cadence_b=settings["cadence_b_days"],
+                cadence_c=settings["cadence_c_days"],
+                cadence_d=settings["cadence_d_days"],
+                touches=settings["abandon_touches"],
+                abandon_since=today - timedelta(days=settings["abandon_days"]),
+                cost_factor=settings["abandon_cost_factor"],
+                threshold=settings["score_threshold"],
+            )
+        )
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX ON prospect_lead_change (id);"
+            " ANALYZE prospect_lead_change"
+        )
+
+    def _batch_bounds(self, batch_size):
+        """Ranges of ids of about ``batch_size`` leads to write each."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT MIN(id), MAX(id)
+              FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY id) - 1) / %s AS batch
+                      FROM prospect_lead_change) numbered
+             GROUP BY batch ORDER BY batch
+            """,
+                batch_size,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _rescore_batch(self, low, high, today):
+        """Write the changed leads of ids ``low`` to ``high`` and record their tier
+        and grade moves; returns (count, ids that became sales-ready).
+
+        A lead edited since ``_prepare_changes`` read it (``write_date`` moved) is
+        left alone: the ORM already recomputed it, and the next run sees it."""
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH changed AS (
                 UPDATE crm_lead lead
-                   SET pyramid_tier = desired.tier,
-                       pyramid_revenue = desired.revenue,
-                       prospect_grade = desired.grade,
-                       last_contact_date = desired.last_contact,
-                       next_contact_date = desired.next_date,
-                       contact_urgency = desired.urgency,
-                       engagement_score = desired.score,
-                       abandon_recommended = desired.abandon,
-                       date_sales_ready = CASE
-                           WHEN old.date_sales_ready IS NULL AND desired.is_open
-                                AND desired.score >= %(threshold)s THEN %(today)s
-                           ELSE old.date_sales_ready
-                       END
-                  FROM desired
-                  JOIN crm_lead old ON old.id = desired.id
-                 WHERE lead.id = desired.id
-                   AND (old.pyramid_tier IS DISTINCT FROM desired.tier
-                        OR old.pyramid_revenue IS DISTINCT FROM desired.revenue
-                        OR old.prospect_grade IS DISTINCT FROM desired.grade
-                        OR old.last_contact_date IS DISTINCT FROM desired.last_contact
-                        OR old.next_contact_date IS DISTINCT FROM desired.next_date
-                        OR old.contact_urgency IS DISTINCT FROM desired.urgency
-                        OR old.engagement_score IS DISTINCT FROM desired.score
-                        OR old.abandon_recommended IS DISTINCT FROM desired.abandon
-                        OR (old.date_sales_ready IS NULL AND desired.is_open
-                            AND desired.score >= %(threshold)s))
+                   SET pyramid_tier = change.new_tier,
+                       pyramid_revenue = change.new_revenue,
+                       prospect_grade = change.new_grade,
+                       last_contact_date = change.new_last_contact,
+                       next_contact_date = change.new_next_date,
+                       contact_urgency = change.new_urgency,
+                       engagement_score = change.new_score,
+                       abandon_recommended = change.new_abandon,
+                       date_sales_ready = CASE WHEN change.becomes_ready
+                           THEN %(today)s ELSE old.date_sales_ready END
+                  FROM prospect_lead_change change
+                  JOIN crm_lead old ON old.id = change.id
+                 WHERE lead.id = change.id
+                   AND change.id BETWEEN %(low)s AND %(high)s
+                   AND old.write_date IS NOT DISTINCT FROM change.write_date
              RETURNING lead.id, lead.company_id, lead.user_id, lead.team_id,
                        old.pyramid_revenue IS NOT NULL AS was_scored,
                        old.pyramid_tier AS old_tier, lead.pyramid_tier AS new_tier,
                        old.prospect_grade AS old_grade,
                        lead.prospect_grade AS new_grade,
-                       desired.revenue, desired.rank, desired.total,
+                       change.new_revenue AS revenue, change.rank, change.total,
                        lead.date_deadline - %(today)s AS days_to_close,
-                       old.date_sales_ready IS NULL
-                           AND lead.date_sales_ready IS NOT NULL AS became_ready
+                       change.becomes_ready
             ), history AS (
                 INSERT INTO prospect_lead_history
                        (lead_id, company_id, user_id, team_id, date, kind, old_value,
@@ -380,23 +422,12 @@ class ProspectRescoreEngine(models.AbstractModel):
                   FROM changed
                  WHERE was_scored AND old_grade IS DISTINCT FROM new_grade
             )
-            SELECT COUNT(*), ARRAY_AGG(id) FILTER (WHERE became_ready) FROM changed
+            SELECT COUNT(*), ARRAY_AGG(id) FILTER (WHERE becomes_ready) FROM changed
             """,
                 low=low,
                 high=high,
                 today=today,
                 uid=self.env.uid,
-                grade_a=today + timedelta(days=settings["grade_a_days"]),
-                grade_b=today + timedelta(days=settings["grade_b_days"]),
-                grade_c=today + timedelta(days=settings["grade_c_days"]),
-                cadence_a=settings["cadence_a_days"],
-                cadence_b=settings["cadence_b_days"],
-                cadence_c=settings["cadence_c_days"],
-                cadence_d=settings["cadence_d_days"],
-                touches=settings["abandon_touches"],
-                abandon_since=today - timedelta(days=settings["abandon_days"]),
-                cost_factor=settings["abandon_cost_factor"],
-                threshold=settings["score_threshold"],
             )
         )
         count, ready_ids = self.env.cr.fetchone()

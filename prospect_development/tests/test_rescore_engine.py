@@ -233,8 +233,9 @@ class TestRescoreEngine(ProspectCase):
         settings_ = self.env["crm.lead"]._prospect_settings()
         engine._prepare_customer_tiers(settings_, self.today)
         engine._prepare_lead_contacts(settings_, self.today)
+        engine._prepare_changes(settings_, self.today)
         for low, high in engine._batch_bounds(3)[:2]:
-            engine._rescore_batch(low, high, settings_, self.today)
+            engine._rescore_batch(low, high, self.today)
         engine._run()
         self.assertEqual(self._snapshot(), clean)
         savepoint.close()
@@ -287,3 +288,29 @@ class TestRescoreEngine(ProspectCase):
                 )
                 self.assertEqual(lead.pyramid_tier, expected)
             savepoint.rollback()
+
+    def test_an_edit_during_the_run_is_not_overwritten(self):
+        lead = self.leads[12]
+        self.engine._run()
+        self._post_answer(lead)  # the night will have something to write
+        self.env.flush_all()
+        settings_ = self.env["crm.lead"]._prospect_settings()
+        self.engine._prepare_customer_tiers(settings_, self.today)
+        self.engine._prepare_lead_contacts(settings_, self.today)
+        self.engine._prepare_changes(settings_, self.today)
+        # the salesperson saves the lead after the rescoring read it
+        lead.with_user(self.user_sales_salesman).need_status = "none"
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET write_date = write_date + interval '1 second'"
+            " WHERE id = %s",
+            (lead.id,),
+        )
+        for low, high in self.engine._batch_bounds(1000):
+            self.engine._rescore_batch(low, high, self.today)
+        lead.invalidate_recordset()
+        self.assertEqual(lead.prospect_grade, "e", "the salesperson's change stands")
+        self.assertEqual(lead.engagement_score, 0, "left for the next run")
+        self.engine._run()
+        self.assertEqual(lead.prospect_grade, "e")
+        self.assertEqual(lead.engagement_score, 20)
