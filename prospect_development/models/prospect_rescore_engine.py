@@ -47,6 +47,9 @@ class ProspectRescoreEngine(models.AbstractModel):
         self.env.flush_all()
         settings = self.env["crm.lead"]._prospect_settings()
         today = fields.Date.context_today(self)
+        # the passes hash every partner and lead once: let them do it in memory
+        # (this transaction only; the server default is 4 MB)
+        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
         self._prepare_customer_tiers(settings, today)
         self._prepare_lead_contacts(settings, today)
         self._prepare_changes(settings, today)
@@ -299,6 +302,8 @@ class ProspectRescoreEngine(models.AbstractModel):
                          ON customer.commercial_id = lead.commercial_partner_id
                         AND customer.company_key = COALESCE(lead.company_id, 0)
                   LEFT JOIN prospect_lead_contact contact ON contact.lead_id = lead.id
+                -- OFFSET 0 keeps each value computed once per row, not inlined
+                OFFSET 0
             ), planned AS (
                 SELECT scored.*,
                        CASE WHEN is_open THEN
@@ -308,6 +313,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                            END
                        END AS new_next_date
                   FROM scored
+                OFFSET 0
             ), desired AS (
                 SELECT planned.*,
                        CASE
