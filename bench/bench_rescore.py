@@ -43,9 +43,19 @@ def rss_mb():
 def create_database(db):
     subprocess.run(["dropdb", "--if-exists", db], check=True)
     subprocess.run(
-        [sys.executable, "-m", "odoo", "-d", db, f"--addons-path={addons_path()}",
-         "-i", "prospect_development", "--without-demo=all", "--stop-after-init",
-         "--log-level=warn"],
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-d",
+            db,
+            f"--addons-path={addons_path()}",
+            "-i",
+            "prospect_development",
+            "--without-demo=all",
+            "--stop-after-init",
+            "--log-level=warn",
+        ],
         check=True,
     )
 
@@ -56,28 +66,40 @@ def populate(env, leads, partners):
     company_2 = env["res.company"].create({"name": "Bench Company 2"})
     won = env["crm.stage"].search([("is_won", "=", True)], limit=1)
     stage_open = env["crm.stage"].search([("is_won", "=", False)], limit=1)
-    users = env["res.users"].create([
-        {"name": f"Bench Seller {i}", "login": f"bench{i}",
-         "company_ids": [(6, 0, [company_1.id, company_2.id])],
-         "company_id": company_1.id}
-        for i in range(20)
-    ])
+    users = env["res.users"].create(
+        [
+            {
+                "name": f"Bench Seller {i}",
+                "login": f"bench{i}",
+                "company_ids": [(6, 0, [company_1.id, company_2.id])],
+                "company_id": company_1.id,
+            }
+            for i in range(20)
+        ]
+    )
     env.flush_all()
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         INSERT INTO res_partner (name, is_company, active, type, create_date,
                                  write_date, email)
         SELECT 'Bench Customer ' || i, TRUE, TRUE, 'contact', NOW(), NOW(),
                'buyer' || i || '@bench.example'
           FROM generate_series(1, %s) i
-        """, partners))
-    cr.execute("UPDATE res_partner SET commercial_partner_id = id"
-               " WHERE commercial_partner_id IS NULL")
+        """,
+            partners,
+        )
+    )
+    cr.execute(
+        "UPDATE res_partner SET commercial_partner_id = id"
+        " WHERE commercial_partner_id IS NULL"
+    )
     cr.execute("SELECT MIN(id), MAX(id) FROM res_partner WHERE name LIKE 'Bench %%'")
     first_partner, last_partner = cr.fetchone()
     # a third won over two years with a heavy-tailed revenue; the rest open
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         INSERT INTO crm_lead (name, type, active, company_id, partner_id, user_id,
                               stage_id, expected_revenue, probability, need_status,
                               date_deadline, date_closed, create_date, write_date,
@@ -97,12 +119,20 @@ def populate(env, leads, partners):
                        ABS(hashint4(i)) AS hashint
                   FROM generate_series(1, %(leads)s) i) s
         """,
-        company_1=company_1.id, company_2=company_2.id, first=first_partner,
-        span=last_partner - first_partner + 1, users=users.ids, won=won.id,
-        open=stage_open.id, leads=leads))
+            company_1=company_1.id,
+            company_2=company_2.id,
+            first=first_partner,
+            span=last_partner - first_partner + 1,
+            users=users.ids,
+            won=won.id,
+            open=stage_open.id,
+            leads=leads,
+        )
+    )
     # answers and touches on 5 % of the open leads
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         INSERT INTO mail_message (model, res_id, message_type, author_id, date,
                                   body, create_date, write_date)
         SELECT 'crm.lead', lead.id, 'email', lead.partner_id,
@@ -110,7 +140,10 @@ def populate(env, leads, partners):
                NOW(), NOW()
           FROM crm_lead lead
          WHERE mod(lead.id, 20) = 0 AND lead.stage_id = %s
-        """, stage_open.id))
+        """,
+            stage_open.id,
+        )
+    )
     cr.execute("ANALYZE")
     return company_1, company_2
 
@@ -129,8 +162,9 @@ def sql_floor(env):
     p1 = settings["tier_super_pct"]
     p2 = p1 + settings["tier_large_pct"]
     p3 = p2 + settings["tier_medium_pct"]
-    env.cr.execute(SQL(
-        """
+    env.cr.execute(
+        SQL(
+            """
         WITH revenue AS (
             SELECT lead.company_id, partner.commercial_partner_id AS commercial_id,
                    SUM(lead.expected_revenue)
@@ -164,7 +198,13 @@ def sql_floor(env):
           LEFT JOIN ranked ON ranked.company_id = src.company_id
                           AND ranked.commercial_id = partner.commercial_partner_id
          WHERE src.id = lead.id
-        """, start=start, p1=p1, p2=p2, p3=p3))
+        """,
+            start=start,
+            p1=p1,
+            p2=p2,
+            p3=p3,
+        )
+    )
     return env.cr.rowcount
 
 
@@ -175,17 +215,24 @@ def orm_per_record(env, sample):
     start = fields.Datetime.now() - timedelta(days=settings["lookback_days"])
     groups = Lead._read_group(
         [("stage_id.is_won", "=", True), ("date_closed", ">=", start)],
-        ["company_id", "partner_id"], ["expected_revenue:sum"],
+        ["company_id", "partner_id"],
+        ["expected_revenue:sum"],
     )
     by_company = {}
     for company, partner, revenue in groups:
         by_company.setdefault(company.id, []).append((revenue, partner.id))
     leads = Lead.search([], limit=sample, order="id")
     for lead in leads:
-        revenue = sum(Lead.search([
-            ("partner_id", "=", lead.partner_id.id), ("company_id", "=", lead.company_id.id),
-            ("stage_id.is_won", "=", True), ("date_closed", ">=", start),
-        ]).mapped("expected_revenue"))
+        revenue = sum(
+            Lead.search(
+                [
+                    ("partner_id", "=", lead.partner_id.id),
+                    ("company_id", "=", lead.company_id.id),
+                    ("stage_id.is_won", "=", True),
+                    ("date_closed", ">=", start),
+                ]
+            ).mapped("expected_revenue")
+        )
         ranking = by_company.get(lead.company_id.id, [])
         rank = 1 + sum(1 for other, _partner in ranking if other > revenue)
         total = len(ranking) or 1
@@ -200,8 +247,9 @@ def orm_per_record(env, sample):
 def change_one_percent(env, partners):
     """The next night: 1 % of the customers bought again."""
     won = env["crm.stage"].search([("is_won", "=", True)], limit=1)
-    env.cr.execute(SQL(
-        """
+    env.cr.execute(
+        SQL(
+            """
         INSERT INTO crm_lead (name, type, active, company_id, partner_id, stage_id,
                               expected_revenue, probability, date_closed, create_date,
                               write_date, date_last_stage_update)
@@ -212,7 +260,11 @@ def change_one_percent(env, partners):
           JOIN LATERAL (SELECT company_id FROM crm_lead
                          WHERE partner_id = partner.id LIMIT 1) lead ON TRUE
          WHERE partner.name LIKE %(pattern)s AND random() < 0.01
-        """, won=won.id, pattern="Bench Customer %"))
+        """,
+            won=won.id,
+            pattern="Bench Customer %",
+        )
+    )
     return env.cr.rowcount
 
 
@@ -228,25 +280,25 @@ def main():
     print(f"# Rescoring benchmark: {args.leads:,} leads, {args.partners:,} partners")
     started = time.perf_counter()
     create_database(args.db)
-    config.parse_config(["-d", args.db, f"--addons-path={addons_path()}",
-                         "--log-level=warn"])
+    config.parse_config(
+        ["-d", args.db, f"--addons-path={addons_path()}", "--log-level=warn"]
+    )
     registry = Registry(args.db)
     threading.current_thread().testing = False
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         _, build_time, _ = timed(lambda: populate(env, args.leads, args.partners))
         cr.commit()
-    print(f"dataset built in {build_time:.0f} s "
-          f"(install + data: {time.perf_counter() - started:.0f} s)")
+    print(
+        f"dataset built in {build_time:.0f} s "
+        f"(install + data: {time.perf_counter() - started:.0f} s)"
+    )
 
     rows = []
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         floor_rows, floor_time, _ = timed(lambda: sql_floor(env))
         cr.rollback()
-        sample, orm_time, _ = timed(lambda: orm_per_record(env, args.sample))
-        cr.rollback()
-        orm_full = orm_time * args.leads / sample
         engine = env["prospect.rescore.engine"]
         written, first_time, first_mem = timed(engine._run)
         cr.commit()
@@ -255,31 +307,51 @@ def main():
         cr.commit()
         written, next_time, next_mem = timed(engine._run)
         cr.commit()
-        rows.append((f"next night ({changed:,} new won deals, ~1 % customers)",
-                     next_time, written, next_mem))
+        rows.append(
+            (
+                f"next night ({changed:,} new won deals, ~1 % customers)",
+                next_time,
+                written,
+                next_mem,
+            )
+        )
         written, idle_time, idle_mem = timed(engine._run)
         cr.commit()
         rows.append(("nothing changed", idle_time, written, idle_mem))
+        # last: its record cache would hide the engine's memory peak
+        sample, orm_time, _ = timed(lambda: orm_per_record(env, args.sample))
+        cr.rollback()
+        orm_full = orm_time * args.leads / sample
         cr.execute("SELECT COUNT(*) FROM prospect_lead_history")
         history = cr.fetchone()[0]
         cr.execute("SELECT pyramid_tier, COUNT(*) FROM crm_lead GROUP BY 1 ORDER BY 2")
         tiers = cr.fetchall()
 
     print()
-    print(f"| run | time (s) | leads written | peak extra RSS (MB) | vs SQL floor |")
+    print("| run | time (s) | leads written | peak extra RSS (MB) | vs SQL floor |")
     print("|---|---:|---:|---:|---:|")
     for label, seconds, written, memory in rows:
-        print(f"| {label} | {seconds:.1f} | {written:,} | {memory:.0f} |"
-              f" {seconds / floor_time:.2f}x |")
-    print(f"| baseline: raw-SQL floor (RANK + UPDATE, tiers only) | {floor_time:.1f} |"
-          f" {floor_rows:,} | - | 1.00x |")
-    print(f"| baseline: per-record ORM, {sample:,} leads measured | {orm_time:.1f} |"
-          f" {sample:,} | - | - |")
-    print(f"| baseline: per-record ORM extrapolated to {args.leads:,} | {orm_full:.0f} |"
-          f" - | - | {orm_full / floor_time:.1f}x |")
+        print(
+            f"| {label} | {seconds:.1f} | {written:,} | {memory:.0f} |"
+            f" {seconds / floor_time:.2f}x |"
+        )
+    print(
+        f"| baseline: raw-SQL floor (RANK + UPDATE, tiers only) | {floor_time:.1f} |"
+        f" {floor_rows:,} | - | 1.00x |"
+    )
+    print(
+        f"| baseline: per-record ORM, {sample:,} leads measured | {orm_time:.1f} |"
+        f" {sample:,} | - | - |"
+    )
+    print(
+        f"| baseline: per-record ORM extrapolated to {args.leads:,} | {orm_full:.0f} |"
+        f" - | - | {orm_full / floor_time:.1f}x |"
+    )
     print()
-    print(f"history lines: {history:,}; tiers: "
-          + ", ".join(f"{tier} {count:,}" for tier, count in tiers))
+    print(
+        f"history lines: {history:,}; tiers: "
+        + ", ".join(f"{tier} {count:,}" for tier, count in tiers)
+    )
     if not args.keep:
         odoo.sql_db.close_all()
         subprocess.run(["dropdb", "--if-exists", args.db], check=False)

@@ -62,7 +62,6 @@ class CrmLead(models.Model):
         "were never contacted; other have no need. Set by the nightly rescoring.",
     )
     pyramid_revenue = fields.Monetary(
-        string="Pyramid Revenue",
         currency_field="company_currency",
         readonly=True,
         copy=False,

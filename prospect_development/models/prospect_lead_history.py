@@ -43,7 +43,6 @@ class ProspectLeadHistory(models.Model):
     )
     changed_by_id = fields.Many2one(
         "res.users",
-        string="Changed By",
         readonly=True,
         help="Who changed the need or the closing date; empty when the nightly "
         "rescoring moved the lead.",

@@ -64,7 +64,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                     done=done, remaining=len(bounds) - done
                 )
                 # each batch is final: a kill after this loses nothing already done
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env["crm.lead"].invalidate_model([*ENGINE_FIELDS, "prospect_history_ids"])
         self.env["prospect.lead.history"].invalidate_model()
         _logger.info("Prospect rescoring: %s leads written", written)

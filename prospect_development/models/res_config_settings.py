@@ -121,7 +121,7 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         self._check_prospect_settings()
-        super().set_values()
+        return super().set_values()
 
     def _check_prospect_settings(self):
         values = {key: self[f"prospect_{key}"] for key in rules.DEFAULTS}

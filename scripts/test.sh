@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# The project's test command (README and CI run exactly this).
+#
+#   ./scripts/test.sh [extra pytest args, e.g. -k tour]
+#
+# Stages: lint (ruff, pylint-odoo mandatory checks) -> tools -> install without demo,
+# update twice, uninstall -> install with demo -> pytest (incl. HttpCase tours).
+# Environment:
+#   ODOO_PYTHON=...        Python that imports Odoo 18.0 (default: python3)
+#   SKIP_LINT=1            skip the lint stage (local iteration only)
+#   SKIP_INSTALL_CHECKS=1  skip the no-demo install/update/uninstall stage (local only)
+#   KEEP_DB=1              keep the test databases (names are printed)
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+set -euo pipefail
+cd "$REPO_ROOT"
+
+# Pinned lint tools (both work with Python 3.10-3.13).
+RUFF_VERSION=0.17.6
+PYLINT_ODOO_VERSION=10.0.12
+PYTEST_ODOO_VERSION=2.3.0
+
+info "Python:      $PY ($("$PY" -c 'import sys; print(sys.version.split()[0])'))"
+info "Odoo:        $("$PY" -c 'import odoo.release as r; print(r.version)') at $("$PY" -c 'import os, odoo; print(os.path.dirname(odoo.__file__))')"
+info "Addons path: $ADDONS_PATH"
+
+# Add-ons of this repository: top-level folders with a __manifest__.py.
+ADDONS=()
+for manifest in "$REPO_ROOT"/*/__manifest__.py; do
+    [[ -f "$manifest" ]] && ADDONS+=("$(basename "$(dirname "$manifest")")")
+done
+((${#ADDONS[@]} > 0)) || die "no add-on found at the repository root (no */__manifest__.py in $REPO_ROOT)"
+info "Add-ons:     ${ADDONS[*]}"
+MAIN_ADDON=prospect_development
+[[ -f "$REPO_ROOT/$MAIN_ADDON/__manifest__.py" ]] || die "$MAIN_ADDON/__manifest__.py is missing"
+# What the install stages install and update: the main add-on first, then every other
+# installable add-on of the repository (companion add-ons, whose tests run too).
+INSTALL="$("$PY" - "$REPO_ROOT" "$MAIN_ADDON" "${ADDONS[@]}" <<'PYEOF'
+import ast
+import os
+import sys
+
+root, main, addons = sys.argv[1], sys.argv[2], sys.argv[3:]
+names = [main]
+for name in addons:
+    with open(os.path.join(root, name, "__manifest__.py"), encoding="utf-8") as f:
+        manifest = ast.literal_eval(f.read())
+    if name != main and manifest.get("installable", True):
+        names.append(name)
+print(",".join(names))
+PYEOF
+)" || die "could not read the add-ons' manifests"
+info "Installs:    $INSTALL"
+
+# ---------------------------------------------------------------------------
+# Lint
+# ---------------------------------------------------------------------------
+if [[ "${SKIP_LINT:-0}" == 1 ]]; then
+    info $'\n== Lint: skipped (SKIP_LINT=1)'
+else
+    stage_begin "Lint (ruff, ruff format, pylint-odoo mandatory checks)"
+    pip_ensure ruff "ruff==$RUFF_VERSION" "$RUFF_VERSION"
+    pip_ensure pylint-odoo "pylint-odoo==$PYLINT_ODOO_VERSION" "$PYLINT_ODOO_VERSION"
+    lint_failed=()
+    info $'\n-- ruff check'
+    "$PY" -m ruff check --no-fix "$REPO_ROOT" || lint_failed+=("ruff check")
+    info $'\n-- ruff format --check'
+    "$PY" -m ruff format --check --diff "$REPO_ROOT" || lint_failed+=("ruff format (run: $PY -m ruff format .)")
+    info $'\n-- pylint --rcfile=.pylintrc-mandatory'" ${ADDONS[*]}"
+    "$PY" -m pylint --rcfile="$REPO_ROOT/.pylintrc-mandatory" --output-format=text \
+        "${ADDONS[@]}" || lint_failed+=("pylint-odoo mandatory checks")
+    if ((${#lint_failed[@]} > 0)); then
+        joined="$(printf '%s; ' "${lint_failed[@]}")"
+        die "lint failed: ${joined%; }"
+    fi
+    stage_end
+fi
+
+# ---------------------------------------------------------------------------
+# Test tools, browser, PostgreSQL
+# ---------------------------------------------------------------------------
+stage_begin "Test tools, Chromium and PostgreSQL"
+pip_ensure pytest-odoo "pytest-odoo==$PYTEST_ODOO_VERSION" "$PYTEST_ODOO_VERSION"
+pip_ensure hypothesis "hypothesis==6.155.2"
+# Same versions as Odoo 18.0's requirements.txt for Python 3.11.
+pip_ensure openpyxl "openpyxl==3.0.9"
+pip_ensure xlsxwriter "XlsxWriter==3.0.2"
+# Without it Odoo's HttpCase skips the browser tours instead of running them.
+pip_ensure websocket-client "websocket-client==1.9.2"
+
+find_chrome() {
+    local b
+    for b in chromium chromium-browser google-chrome google-chrome-stable; do
+        command -v "$b" 2>/dev/null && return 0
+    done
+    return 1
+}
+if ! chrome="$(find_chrome)"; then
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        info "Chromium not found: installing it with apt-get (needed for the HttpCase tours)"
+        export DEBIAN_FRONTEND=noninteractive
+        if ! { apt-get update -q && apt-get install -y -q chromium; }; then
+            die "apt-get could not install chromium"
+        fi
+        chrome="$(find_chrome)" || die "chromium was installed but is not on PATH"
+    else
+        die "Chromium is needed for the HttpCase tours: install chromium (or google-chrome) so that 'chromium', 'chromium-browser' or 'google-chrome' is on PATH"
+    fi
+fi
+info "  browser: $chrome"
+
+ensure_postgres
+info "  PostgreSQL: $(pg_isready) as role $(psql -X -d postgres -tAc 'select current_user')"
+stage_end
+
+# ---------------------------------------------------------------------------
+# Databases, logs, cleanup
+# ---------------------------------------------------------------------------
+NODEMO_DB="pd_test_nodemo_$$"
+DEMO_DB="pd_test_demo_$$"
+LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/pd_test_logs.XXXXXX")"
+
+cleanup() {
+    local rc=$?
+    if [[ "${KEEP_DB:-0}" == 1 ]]; then
+        info "KEEP_DB=1: keeping databases $NODEMO_DB and $DEMO_DB, logs in $LOG_DIR"
+    else
+        drop_db "$NODEMO_DB"
+        drop_db "$DEMO_DB"
+        rm -rf -- "$LOG_DIR"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+drop_db "$NODEMO_DB"
+drop_db "$DEMO_DB"
+
+# odoo_step NAME LOG ARGS...: run odoo with ARGS, tee the log, check exit code and log.
+odoo_step() {
+    local name="$1" log="$2"
+    shift 2
+    info "\$ python -m odoo $*"
+    if ! odoo_run "$@" 2>&1 | tee "$log"; then
+        die "$name: odoo exited with an error (log above)"
+    fi
+    check_log "$log" "$name"
+}
+
+# ---------------------------------------------------------------------------
+# Install without demo, update twice, uninstall
+# ---------------------------------------------------------------------------
+if [[ "${SKIP_INSTALL_CHECKS:-0}" == 1 ]]; then
+    info $'\n== Install/update/uninstall without demo: skipped (SKIP_INSTALL_CHECKS=1)'
+else
+    stage_begin "Install $INSTALL without demo data ($NODEMO_DB)"
+    odoo_step "install without demo" "$LOG_DIR/install_nodemo.log" \
+        -d "$NODEMO_DB" -i "$INSTALL" --without-demo=all --stop-after-init --log-level=warn
+    stage_end
+
+    for n in 1 2; do
+        stage_begin "Update (-u) $INSTALL, run $n of 2"
+        odoo_step "update $n" "$LOG_DIR/update_$n.log" \
+            -d "$NODEMO_DB" -u "$INSTALL" --stop-after-init --log-level=warn
+        stage_end
+    done
+
+    stage_begin "Uninstall $MAIN_ADDON and check crm still works"
+    set +e
+    "$PY" - "$NODEMO_DB" "$ADDONS_PATH" "$MAIN_ADDON" 2>&1 <<'PYEOF' | tee "$LOG_DIR/uninstall.log"
+import sys
+
+import odoo
+from odoo import api
+
+db, addons_path, module = sys.argv[1:4]
+odoo.tools.config.parse_config(
+    ["-d", db, f"--addons-path={addons_path}", "--log-level=warn", "--without-demo=all"]
+)
+
+
+def fail(msg):
+    print(f"UNINSTALL CHECK FAILED: {msg}", flush=True)
+    sys.exit(1)
+
+
+registry = odoo.modules.registry.Registry(db)
+with registry.cursor() as cr:
+    env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+    mod = env["ir.module.module"].search([("name", "=", module)])
+    if mod.state != "installed":
+        fail(f"{module} is not installed (state: {mod.state!r})")
+    if "pyramid_tier" not in env["crm.lead"]._fields:
+        fail("crm.lead has no 'pyramid_tier' field while the add-on is installed")
+    mod.button_immediate_uninstall()
+
+odoo.modules.registry.Registry.delete(db)
+registry = odoo.modules.registry.Registry(db)
+with registry.cursor() as cr:
+    env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+    mod = env["ir.module.module"].search([("name", "=", module)])
+    if mod.state != "uninstalled":
+        fail(f"{module} state is {mod.state!r} after uninstall, expected 'uninstalled'")
+    if "pyramid_tier" in env["crm.lead"]._fields:
+        fail("crm.lead still has the 'pyramid_tier' field after uninstall")
+    left = env["ir.model.fields"].search_count(
+        [("model", "=", "crm.lead"), ("name", "=", "pyramid_tier")]
+    )
+    if left:
+        fail("ir.model.fields still has crm.lead.pyramid_tier after uninstall")
+    cr.execute(
+        "SELECT 1 FROM information_schema.columns"
+        " WHERE table_name = 'crm_lead' AND column_name = 'pyramid_tier'"
+    )
+    if cr.fetchone():
+        fail("column crm_lead.pyramid_tier still exists after uninstall")
+    lead = env["crm.lead"].create({"name": "Uninstall smoke test lead"})
+    found = env["crm.lead"].search([("name", "=", "Uninstall smoke test lead")])
+    if lead not in found:
+        fail("a crm.lead created after uninstall cannot be found by search")
+    found.read(["name", "stage_id", "user_id", "partner_id", "expected_revenue"])
+    cr.rollback()
+print("uninstall check: OK (module uninstalled, crm.lead create/search works)", flush=True)
+PYEOF
+    rc=${PIPESTATUS[0]}
+    set -e
+    ((rc == 0)) || die "uninstall check failed (exit $rc, output above)"
+    check_log "$LOG_DIR/uninstall.log" "uninstall"
+    stage_end
+fi
+
+# ---------------------------------------------------------------------------
+# Install with demo data
+# ---------------------------------------------------------------------------
+stage_begin "Install $INSTALL with demo data ($DEMO_DB)"
+odoo_step "install with demo" "$LOG_DIR/install_demo.log" \
+    -d "$DEMO_DB" -i "$INSTALL" --stop-after-init --log-level=warn
+stage_end
+
+# ---------------------------------------------------------------------------
+# Tests
+# ---------------------------------------------------------------------------
+stage_begin "Tests (pytest-odoo on $DEMO_DB, with HTTP server for tours)"
+TEST_DIRS=()
+for addon in "${ADDONS[@]}"; do
+    [[ -d "$REPO_ROOT/$addon/tests" ]] && TEST_DIRS+=("$addon/tests")
+done
+((${#TEST_DIRS[@]} > 0)) || die "no tests/ folder in any add-on (${ADDONS[*]}): nothing to test"
+info "\$ python -m pytest ... ${TEST_DIRS[*]} $*"
+set +e
+"$PY" -m pytest \
+    --odoo-database="$DEMO_DB" \
+    --odoo-addons-path="$ADDONS_PATH" \
+    --odoo-http \
+    --odoo-log-level=warn \
+    -p no:cacheprovider \
+    "${TEST_DIRS[@]}" "$@"
+rc=$?
+set -e
+if ((rc == 5)); then
+    die 5 "pytest collected no tests in ${TEST_DIRS[*]}${*:+ (with arguments: $*)}"
+elif ((rc != 0)); then
+    die "$rc" "pytest failed (exit code $rc)"
+fi
+stage_end
+
+stage_summary
+info "All stages passed."
