@@ -16,48 +16,13 @@ Usage (Odoo 18 importable by python3 or $ODOO_PYTHON; PostgreSQL running):
 """
 
 import argparse
-import os
-import resource
-import subprocess
-import sys
-import threading
 import time
 from datetime import timedelta
 
-import odoo
-from odoo import SUPERUSER_ID, api, fields
-from odoo.modules.registry import Registry
-from odoo.tools import SQL, config
+from benchlib import drop_database, environment, open_database, timed
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def addons_path():
-    return ",".join([os.path.join(os.path.dirname(odoo.__file__), "addons"), REPO])
-
-
-def rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def create_database(db):
-    subprocess.run(["dropdb", "--if-exists", db], check=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "-d",
-            db,
-            f"--addons-path={addons_path()}",
-            "-i",
-            "prospect_development",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
+from odoo import fields
+from odoo.tools import SQL
 
 
 def populate(env, leads, partners):
@@ -146,12 +111,6 @@ def populate(env, leads, partners):
     )
     cr.execute("ANALYZE")
     return company_1, company_2
-
-
-def timed(function):
-    start, rss = time.perf_counter(), rss_mb()
-    result = function()
-    return result, time.perf_counter() - start, rss_mb() - rss
 
 
 def sql_floor(env):
@@ -279,14 +238,9 @@ def main():
 
     print(f"# Rescoring benchmark: {args.leads:,} leads, {args.partners:,} partners")
     started = time.perf_counter()
-    create_database(args.db)
-    config.parse_config(
-        ["-d", args.db, f"--addons-path={addons_path()}", "--log-level=warn"]
-    )
-    registry = Registry(args.db)
-    threading.current_thread().testing = False
+    registry = open_database(args.db)
     with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+        env = environment(cr)
         _, build_time, _ = timed(lambda: populate(env, args.leads, args.partners))
         cr.commit()
     print(
@@ -296,7 +250,7 @@ def main():
 
     rows = []
     with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+        env = environment(cr)
         floor_rows, floor_time, _ = timed(lambda: sql_floor(env))
         cr.rollback()
         engine = env["prospect.rescore.engine"]
@@ -353,8 +307,7 @@ def main():
         + ", ".join(f"{tier} {count:,}" for tier, count in tiers)
     )
     if not args.keep:
-        odoo.sql_db.close_all()
-        subprocess.run(["dropdb", "--if-exists", args.db], check=False)
+        drop_database(args.db)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ DEFAULTS = {
     "score_threshold": 60,
     "score_half_life_days": 30,
     "revenue_source": "won",
+    "cost_per_touch": 0.0,
+    "care_days_ahead": 7,
+    "care_mode": "mail",
 }
 
 # Engagement points of one event, halved every ``score_half_life_days``.
@@ -145,6 +148,9 @@ def settings_errors(values):
             errors.append(("positive", {"key": key}))
     if not values["grade_a_days"] < values["grade_b_days"] < values["grade_c_days"]:
         errors.append(("grade_order", {}))
+    for key in ("cost_per_touch", "care_days_ahead"):
+        if values[key] < 0:
+            errors.append(("not_negative", {"key": key}))
     if values["abandon_cost_factor"] <= 0:
         errors.append(("cost_factor", {}))
     if not 0 <= values["score_threshold"] <= 100:

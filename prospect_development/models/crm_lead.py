@@ -1,3 +1,5 @@
+from datetime import date
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
@@ -38,6 +40,9 @@ class CrmLead(models.Model):
         "engagement_score": 0,
         "abandon_recommended": False,
         "date_sales_ready": False,
+        "touch_count": 0,
+        "unanswered_touches": 0,
+        "date_first_unanswered": False,
     }
 
     # What a user may change that moves the grade.
@@ -124,11 +129,39 @@ class CrmLead(models.Model):
     )
     development_cost = fields.Monetary(
         currency_field="company_currency",
+        compute="_compute_development_cost",
+        store=True,
         copy=False,
-        tracking=True,
-        help="What developing this prospect has cost so far; compared with its "
+        help="What developing this prospect has cost so far: every touch at the cost "
+        "per touch of the settings, plus the other costs logged. Compared with the "
         "expected value to recommend giving up.",
     )
+    development_cost_logged = fields.Monetary(
+        string="Other Development Costs",
+        currency_field="company_currency",
+        copy=False,
+        tracking=True,
+        help="Costs spent on this prospect besides the touches: visits, samples, "
+        "gifts...",
+    )
+    touch_count = fields.Integer(
+        string="Touches",
+        readonly=True,
+        copy=False,
+        help="Activities done and messages sent to the prospect.",
+    )
+    unanswered_touches = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Touches since the prospect last answered (or ever).",
+    )
+    date_first_unanswered = fields.Date(
+        string="Unanswered Since",
+        readonly=True,
+        copy=False,
+        help="First touch the prospect has not answered.",
+    )
+    abandon_advice = fields.Char(compute="_compute_abandon_advice")
     abandon_recommended = fields.Boolean(
         string="Abandonment Recommended",
         readonly=True,
@@ -161,9 +194,9 @@ class CrmLead(models.Model):
             "The engagement score goes from 0 to 100.",
         ),
         (
-            "development_cost_positive",
-            "CHECK(development_cost >= 0)",
-            "The development cost cannot be negative.",
+            "development_cost_logged_positive",
+            "CHECK(development_cost_logged >= 0)",
+            "Development costs cannot be negative.",
         ),
     ]
 
@@ -204,19 +237,73 @@ class CrmLead(models.Model):
             lead.contact_urgency = rules.contact_urgency(lead.next_contact_date, today)
 
     @api.depends(
-        "last_contact_date", "create_date", "prospect_grade", "active", "stage_id"
+        "last_contact_date",
+        "create_date",
+        "prospect_grade",
+        "pyramid_tier",
+        "key_account_colour",
+        "active",
+        "stage_id",
     )
     def _compute_next_contact_date(self):
-        settings = self._prospect_settings()
+        matrix = self.env["prospect.cadence.rule"]._get_matrix()
         for lead in self:
+            interval = matrix.get(
+                (lead.pyramid_tier, lead.prospect_grade, bool(lead.key_account_colour)),
+                (None, False),
+            )[0]
             if lead._prospect_is_closed() or not lead.active:
-                lead.next_contact_date = False
-                continue
+                interval = None
             lead.next_contact_date = rules.next_contact_date(
                 lead.last_contact_date,
                 rules.as_date(lead.create_date) or fields.Date.context_today(self),
-                rules.cadence_days(lead.prospect_grade, settings),
+                interval,
             )
+
+    @api.depends("development_cost_logged", "touch_count")
+    def _compute_development_cost(self):
+        cost_per_touch = self._prospect_settings()["cost_per_touch"]
+        for lead in self:
+            lead.development_cost = (
+                lead.development_cost_logged + lead.touch_count * cost_per_touch
+            )
+
+    @api.depends(
+        "abandon_recommended",
+        "unanswered_touches",
+        "date_first_unanswered",
+        "development_cost",
+        "expected_revenue",
+        "probability",
+    )
+    def _compute_abandon_advice(self):
+        settings = self._prospect_settings()
+        for lead in self:
+            reasons = []
+            if lead.abandon_recommended and (
+                lead.unanswered_touches >= settings["abandon_touches"]
+            ):
+                reasons.append(
+                    self.env._(
+                        "%(touches)s touches without answer since %(date)s",
+                        touches=lead.unanswered_touches,
+                        date=lead.date_first_unanswered,
+                    )
+                )
+            expected_value = lead.expected_revenue * lead.probability / 100
+            if lead.abandon_recommended and lead.development_cost > (
+                settings["abandon_cost_factor"] * expected_value
+            ):
+                cost = f"{lead.development_cost:,.0f}"
+                value = f"{expected_value:,.0f}"
+                reasons.append(
+                    self.env._(
+                        "development cost %(cost)s above the expected value %(value)s",
+                        cost=cost,
+                        value=value,
+                    )
+                )
+            lead.abandon_advice = "; ".join(reasons)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -274,9 +361,75 @@ class CrmLead(models.Model):
                 settings[key] = default
         return settings
 
+    def _message_post_after_hook(self, message, msg_vals):
+        """A touch or an answer is a contact: the cadence restarts from today."""
+        result = super()._message_post_after_hook(message, msg_vals)
+        if self._prospect_is_contact(message):
+            today = fields.Date.context_today(self)
+            # the author may be the prospect, who cannot write the lead
+            self.sudo().filtered(
+                lambda lead: (lead.last_contact_date or date.min) < today
+            ).last_contact_date = today
+        return result
+
+    def _prospect_is_contact(self, message):
+        """Activity done, mail from the prospect, or message to the followers."""
+        if message.mail_activity_type_id:
+            return True
+        staff = message.author_id.user_ids.filtered(lambda user: not user.share)
+        if message.message_type == "email":
+            return not staff
+        return bool(
+            staff
+            and message.message_type in ("comment", "email_outgoing")
+            and message.subtype_id == self.env.ref("mail.mt_comment")
+        )
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_prospect_abandon(self):
+        """Open the abandonment wizard: managers confirm, salespeople ask them."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Abandon Prospects"),
+            "res_model": "prospect.abandon.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_lead_ids": self.ids},
+        }
+
+    def action_prospect_recycle(self):
+        """Bring abandoned leads back, as suspects to develop anew."""
+        if not self.env.user.has_group("sales_team.group_sale_manager"):
+            raise AccessError(_("Only Sales managers may recycle abandoned prospects."))
+        abandoned = self.filtered("date_abandoned")
+        abandoned.write(
+            {
+                "active": True,
+                "lost_reason_id": False,
+                "abandon_reason": False,
+                "date_abandoned": False,
+                "need_status": False,
+            }
+        )
+        abandoned.sudo().write({"pyramid_tier": "suspect", "last_contact_date": False})
+        for lead in abandoned:
+            lead.message_post(body=self.env._("Recycled: developed anew as a suspect."))
+        return True
+
+    def _prospect_stop_sequences(self, reason):
+        """Stop the direct-mail and feedback sequences of these leads (none yet)."""
+        return True
+
     # ------------------------------------------------------------
     # RESCORING
     # ------------------------------------------------------------
+
+    @api.model
+    def _cron_prospect_cadence(self):
+        self.env["prospect.cadence.engine"]._run()
 
     @api.model
     def _cron_prospect_rescore(self):

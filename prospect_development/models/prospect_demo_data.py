@@ -796,9 +796,9 @@ class _DemoGenerator:
                 cost = expected_value * rng.uniform(1.5, 3.0)
             else:
                 cost = expected_value * rng.uniform(0.05, 0.6)
-            vals["development_cost"] = _nice_amount(max(cost, 80))
+            vals["development_cost_logged"] = _nice_amount(max(cost, 80))
         elif key_colour and rng.random() < 0.5:
-            vals["development_cost"] = _nice_amount(rng.uniform(500, 6000))
+            vals["development_cost_logged"] = _nice_amount(rng.uniform(500, 6000))
         return vals
 
     def _plan_customer_deals(self, customers):
@@ -889,7 +889,7 @@ class _DemoGenerator:
                     cost = _nice_amount(
                         vals["expected_revenue"] * rng.uniform(0.4, 0.8)
                     )
-                    vals["development_cost"] = cost
+                    vals["development_cost_logged"] = cost
                     self._add(
                         vals,
                         (

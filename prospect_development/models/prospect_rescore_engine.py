@@ -20,6 +20,10 @@ ENGINE_FIELDS = [
     "engagement_score",
     "abandon_recommended",
     "date_sales_ready",
+    "touch_count",
+    "unanswered_touches",
+    "date_first_unanswered",
+    "development_cost",
 ]
 
 
@@ -50,9 +54,7 @@ class ProspectRescoreEngine(models.AbstractModel):
         # the passes hash every partner and lead once: let them do it in memory
         # (this transaction only; the server default is 4 MB)
         self.env.cr.execute("SET LOCAL work_mem = '64MB'")
-        self._prepare_customer_tiers(settings, today)
-        self._prepare_lead_contacts(settings, today)
-        self._prepare_changes(settings, today)
+        self._prepare(settings, today)
         bounds = self._batch_bounds(batch_size or self._batch_size)
         written = 0
         for done, (low, high) in enumerate(bounds, start=1):
@@ -69,6 +71,13 @@ class ProspectRescoreEngine(models.AbstractModel):
         self.env["prospect.lead.history"].invalidate_model()
         _logger.info("Prospect rescoring: %s leads written", written)
         return written
+
+    def _prepare(self, settings, today):
+        """The temporary tables of a run, ending with the leads to write."""
+        self._prepare_customer_tiers(settings, today)
+        self._prepare_lead_contacts(settings, today)
+        self._prepare_cadence_matrix()
+        self._prepare_changes(settings, today)
 
     # ------------------------------------------------------------
     # CUSTOMERS
@@ -159,8 +168,8 @@ class ProspectRescoreEngine(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _behaviour_events_query(self, since):
-        """What the prospect and the salespeople did on each lead since ``since``:
+    def _behaviour_events_query(self):
+        """What the prospect and the salespeople did on each lead:
         ``lead_id, day, points, is_answer, is_touch``.
 
         An answer is a mail from outside the company; a touch is an activity done
@@ -185,15 +194,14 @@ class ProspectRescoreEngine(models.AbstractModel):
               FROM mail_message message
               LEFT JOIN res_users staff ON staff.partner_id = message.author_id
                                        AND NOT staff.share
-             WHERE message.model = 'crm.lead' AND message.date >= %(since)s
+             WHERE message.model = 'crm.lead'
              UNION ALL
             SELECT event.opportunity_id, event.start::date, %(meeting_points)s,
                    FALSE, TRUE
               FROM calendar_event event
              WHERE event.opportunity_id IS NOT NULL AND event.active
-               AND event.start >= %(since)s AND event.start <= NOW()
+               AND event.start <= NOW()
             """,
-            since=since,
             comment=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment"),
             answer_points=rules.SCORE_POINTS["answer"],
             activity_points=rules.SCORE_POINTS["activity_done"],
@@ -202,8 +210,6 @@ class ProspectRescoreEngine(models.AbstractModel):
 
     def _prepare_lead_contacts(self, settings, today):
         half_life = settings["score_half_life_days"]
-        # older events weigh less than 1 %: 7 half-lives, or the abandonment span
-        since = today - timedelta(days=max(7 * half_life, 2 * settings["abandon_days"]))
         self.env.cr.execute("DROP TABLE IF EXISTS prospect_lead_contact")
         self.env.cr.execute(
             SQL(
@@ -216,6 +222,7 @@ class ProspectRescoreEngine(models.AbstractModel):
             )
             SELECT event.lead_id,
                    MAX(event.day) FILTER (WHERE is_answer OR is_touch) AS last_contact,
+                   COUNT(*) FILTER (WHERE is_touch) AS touches,
                    COUNT(*) FILTER (WHERE is_touch AND event.day > COALESCE(
                        last_answer.day, '-infinity')) AS unanswered,
                    MIN(event.day) FILTER (WHERE is_touch AND event.day > COALESCE(
@@ -227,7 +234,7 @@ class ProspectRescoreEngine(models.AbstractModel):
               JOIN last_answer ON last_answer.lead_id = event.lead_id
              GROUP BY event.lead_id
             """,
-                events=self._behaviour_events_query(since),
+                events=self._behaviour_events_query(),
                 today=today,
                 half_life=half_life,
             )
@@ -240,6 +247,24 @@ class ProspectRescoreEngine(models.AbstractModel):
     # ------------------------------------------------------------
     # LEADS
     # ------------------------------------------------------------
+
+    def _prepare_cadence_matrix(self):
+        """Contact interval of every (tier, grade, key account) from the rules."""
+        matrix = self.env["prospect.cadence.rule"]._get_matrix()
+        self.env.cr.execute("DROP TABLE IF EXISTS prospect_cadence_matrix")
+        self.env.cr.execute(
+            "CREATE TEMPORARY TABLE prospect_cadence_matrix"
+            " (tier varchar, grade varchar, is_key boolean, interval_days int)"
+        )
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO prospect_cadence_matrix VALUES %s",
+                SQL(", ").join(
+                    SQL("(%s, %s, %s, %s)", tier, grade, is_key, interval)
+                    for (tier, grade, is_key), (interval, _type) in matrix.items()
+                ),
+            )
+        )
 
     def _prepare_changes(self, settings, today):
         """One pass over every lead: what the rules say now, kept only for the leads
@@ -257,7 +282,10 @@ class ProspectRescoreEngine(models.AbstractModel):
                        lead.pyramid_tier, lead.pyramid_revenue,
                        lead.next_contact_date, lead.contact_urgency,
                        lead.engagement_score, lead.abandon_recommended,
-                       lead.date_sales_ready,
+                       lead.date_sales_ready, lead.key_account_colour IS NOT NULL
+                           AS is_key, lead.development_cost_logged,
+                       lead.touch_count, lead.unanswered_touches,
+                       lead.date_first_unanswered,
                        COALESCE(stage.is_won, FALSE)
                            OR (NOT lead.active AND COALESCE(lead.probability, 0) = 0)
                            AS is_closed,
@@ -290,10 +318,18 @@ class ProspectRescoreEngine(models.AbstractModel):
                        GREATEST(lead.last_contact_date, contact.last_contact)
                            AS new_last_contact,
                        COALESCE(contact.score, 0) AS new_score,
+                       COALESCE(contact.touches, 0) AS new_touch_count,
+                       COALESCE(contact.unanswered, 0) AS new_unanswered,
+                       contact.first_unanswered AS new_first_unanswered,
+                       COALESCE(lead.development_cost_logged, 0)
+                           + COALESCE(contact.touches, 0) * %(cost_per_touch)s
+                           AS new_cost,
                        lead.is_open AND (
                            (contact.unanswered >= %(touches)s
                             AND contact.first_unanswered <= %(abandon_since)s)
-                           OR COALESCE(lead.development_cost, 0) > %(cost_factor)s
+                           OR COALESCE(lead.development_cost_logged, 0)
+                              + COALESCE(contact.touches, 0) * %(cost_per_touch)s
+                              > %(cost_factor)s
                               * COALESCE(lead.expected_revenue, 0)
                               * COALESCE(lead.probability, 0) / 100.0
                        ) AS new_abandon
@@ -307,12 +343,13 @@ class ProspectRescoreEngine(models.AbstractModel):
             ), planned AS (
                 SELECT scored.*,
                        CASE WHEN is_open THEN
-                           COALESCE(new_last_contact, created) + CASE new_grade
-                               WHEN 'a' THEN %(cadence_a)s WHEN 'b' THEN %(cadence_b)s
-                               WHEN 'c' THEN %(cadence_c)s WHEN 'd' THEN %(cadence_d)s
-                           END
+                           COALESCE(new_last_contact, created) + cadence.interval_days
                        END AS new_next_date
                   FROM scored
+                  LEFT JOIN prospect_cadence_matrix cadence
+                         ON cadence.tier = scored.new_tier
+                        AND cadence.grade = scored.new_grade
+                        AND cadence.is_key = scored.is_key
                 OFFSET 0
             ), desired AS (
                 SELECT planned.*,
@@ -329,7 +366,8 @@ class ProspectRescoreEngine(models.AbstractModel):
             )
             SELECT id, write_date, new_tier, new_revenue, rank, total, new_grade,
                    new_last_contact, new_next_date, new_urgency, new_score,
-                   new_abandon, becomes_ready
+                   new_abandon, becomes_ready, new_touch_count, new_unanswered,
+                   new_first_unanswered, new_cost
               FROM desired
              WHERE pyramid_tier IS DISTINCT FROM new_tier
                 OR pyramid_revenue IS DISTINCT FROM new_revenue
@@ -339,19 +377,20 @@ class ProspectRescoreEngine(models.AbstractModel):
                 OR contact_urgency IS DISTINCT FROM new_urgency
                 OR engagement_score IS DISTINCT FROM new_score
                 OR abandon_recommended IS DISTINCT FROM new_abandon
+                OR touch_count IS DISTINCT FROM new_touch_count
+                OR unanswered_touches IS DISTINCT FROM new_unanswered
+                OR date_first_unanswered IS DISTINCT FROM new_first_unanswered
+                OR development_cost IS DISTINCT FROM new_cost
                 OR becomes_ready
             """,
                 today=today,
                 grade_a=today + timedelta(days=settings["grade_a_days"]),
                 grade_b=today + timedelta(days=settings["grade_b_days"]),
                 grade_c=today + timedelta(days=settings["grade_c_days"]),
-                cadence_a=settings["cadence_a_days"],
-                cadence_b=settings["cadence_b_days"],
-                cadence_c=settings["cadence_c_days"],
-                cadence_d=settings["cadence_d_days"],
                 touches=settings["abandon_touches"],
                 abandon_since=today - timedelta(days=settings["abandon_days"]),
                 cost_factor=settings["abandon_cost_factor"],
+                cost_per_touch=settings["cost_per_touch"],
                 threshold=settings["score_threshold"],
             )
         )
@@ -394,6 +433,10 @@ class ProspectRescoreEngine(models.AbstractModel):
                        contact_urgency = change.new_urgency,
                        engagement_score = change.new_score,
                        abandon_recommended = change.new_abandon,
+                       touch_count = change.new_touch_count,
+                       unanswered_touches = change.new_unanswered,
+                       date_first_unanswered = change.new_first_unanswered,
+                       development_cost = change.new_cost,
                        date_sales_ready = CASE WHEN change.becomes_ready
                            THEN %(today)s ELSE old.date_sales_ready END
                   FROM prospect_lead_change change

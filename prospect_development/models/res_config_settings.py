@@ -119,6 +119,30 @@ class ResConfigSettings(models.TransientModel):
         "the window, or, with Invoicing, posted customer invoices net of refunds.",
     )
 
+    prospect_cost_per_touch = fields.Float(
+        string="Cost per Touch",
+        config_parameter=_param("cost_per_touch"),
+        default=rules.DEFAULTS["cost_per_touch"],
+        help="What one call, mail or visit costs, in company currency: it adds up "
+        "in the development cost of the lead.",
+    )
+    prospect_care_days_ahead = fields.Integer(
+        string="Greet Key Accounts (days ahead)",
+        config_parameter=_param("care_days_ahead"),
+        default=rules.DEFAULTS["care_days_ahead"],
+        help="Birthdays, founding and partnership anniversaries and holidays of key "
+        "accounts are prepared this many days before the date.",
+    )
+    prospect_care_mode = fields.Selection(
+        [
+            ("mail", "Send a greeting mail"),
+            ("activity", "Ask the salesperson for a gift"),
+        ],
+        string="Key-Account Care",
+        config_parameter=_param("care_mode"),
+        default=rules.DEFAULTS["care_mode"],
+    )
+
     def set_values(self):
         self._check_prospect_settings()
         return super().set_values()
@@ -126,6 +150,7 @@ class ResConfigSettings(models.TransientModel):
     def _check_prospect_settings(self):
         values = {key: self[f"prospect_{key}"] for key in rules.DEFAULTS}
         values["revenue_source"] = values["revenue_source"] or "won"
+        values["care_mode"] = values["care_mode"] or "mail"
         messages = []
         for code, params in rules.settings_errors(values):
             if code == "pct_negative":
@@ -157,6 +182,11 @@ class ResConfigSettings(models.TransientModel):
                 messages.append(_("The abandonment cost factor must be above 0."))
             elif code == "score_threshold":
                 messages.append(_("The sales-ready score goes from 0 to 100."))
+            elif code == "not_negative":
+                label = self._fields[f"prospect_{params['key']}"].get_description(
+                    self.env
+                )["string"]
+                messages.append(_("%(setting)s cannot be negative.", setting=label))
         if messages:
             raise ValidationError("\n".join(messages))
 

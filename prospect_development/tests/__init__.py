@@ -1,3 +1,5 @@
+from . import test_abandon
+from . import test_cadence
 from . import test_crm_lead
 from . import test_rescore
 from . import test_rescore_engine

@@ -145,7 +145,7 @@ class TestCrmLeadProspect(ProspectCase):
             mute_logger("odoo.sql_db"),
             self.cr.savepoint(),
         ):
-            lead.development_cost = -5
+            lead.development_cost_logged = -5
             lead.flush_recordset()
 
     @users("user_sales_salesman")

@@ -68,23 +68,31 @@ class TestRescoreEngine(ProspectCase):
         )
         return {lead.id: tuple(lead[n] for n in names) for lead in leads}, history
 
+    def _backdate(self, lead, message, days_ago, previous_contact):
+        """As if the message had been posted ``days_ago`` days ago."""
+        message.date = fields.Datetime.now() - timedelta(days=days_ago)
+        day = self.today - timedelta(days=days_ago)
+        lead.last_contact_date = max(filter(None, [previous_contact, day]))
+        return message
+
     def _post_answer(self, lead, days_ago=0, author=None):
+        previous = lead.last_contact_date
         message = lead.message_post(
             body="Thanks, can you send a proposal?",
             message_type="email",
             author_id=(author or lead.partner_id).id,
             subtype_xmlid="mail.mt_comment",
         )
-        message.date = fields.Datetime.now() - timedelta(days=days_ago)
-        return message
+        return self._backdate(lead, message, days_ago, previous)
 
     def _log_touch(self, lead, days_ago):
+        previous = lead.last_contact_date
         message = lead.with_user(self.user_sales_salesman).message_post(
             body="Sent our brochure",
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
-        message.date = fields.Datetime.now() - timedelta(days=days_ago)
+        return self._backdate(lead, message, days_ago, previous)
 
     def test_a_tier_move_is_recorded_with_its_reason_once(self):
         self.engine._run()
@@ -187,7 +195,11 @@ class TestRescoreEngine(ProspectCase):
         # cost above the expected value
         costly = self.leads[10]
         costly.write(
-            {"expected_revenue": 10000, "probability": 10, "development_cost": 1500}
+            {
+                "expected_revenue": 10000,
+                "probability": 10,
+                "development_cost_logged": 1500,
+            }
         )
         self.engine._run()
         self.assertTrue(costly.abandon_recommended, "1 500 spent on 1 000 expected")
@@ -202,7 +214,7 @@ class TestRescoreEngine(ProspectCase):
                 "need_status": "clear",
                 "key_account_colour": "black",
                 "date_deadline": self.today + timedelta(days=10),
-                "development_cost": 300,
+                "development_cost_logged": 300,
             }
         )
         self.engine._run()
@@ -231,9 +243,7 @@ class TestRescoreEngine(ProspectCase):
         # a run that stopped after two batches, then a full run
         engine = self.engine
         settings_ = self.env["crm.lead"]._prospect_settings()
-        engine._prepare_customer_tiers(settings_, self.today)
-        engine._prepare_lead_contacts(settings_, self.today)
-        engine._prepare_changes(settings_, self.today)
+        engine._prepare(settings_, self.today)
         for low, high in engine._batch_bounds(3)[:2]:
             engine._rescore_batch(low, high, self.today)
         engine._run()
@@ -295,9 +305,7 @@ class TestRescoreEngine(ProspectCase):
         self._post_answer(lead)  # the night will have something to write
         self.env.flush_all()
         settings_ = self.env["crm.lead"]._prospect_settings()
-        self.engine._prepare_customer_tiers(settings_, self.today)
-        self.engine._prepare_lead_contacts(settings_, self.today)
-        self.engine._prepare_changes(settings_, self.today)
+        self.engine._prepare(settings_, self.today)
         # the salesperson saves the lead after the rescoring read it
         lead.with_user(self.user_sales_salesman).need_status = "none"
         self.env.flush_all()

@@ -33,3 +33,40 @@ class TestProspectUi(HttpCase):
         self.assertEqual(lead.need_status, "clear")
         self.assertEqual(lead.date_deadline, fields.Date.today() + timedelta(days=10))
         self.assertEqual(lead.prospect_grade, "a")
+
+    def test_salesperson_works_through_due_contacts(self):
+        salesman = mail_new_test_user(
+            self.env,
+            login="pd_cadence_salesman",
+            name="Cadence Salesman",
+            groups="sales_team.group_sale_salesman",
+            tz="UTC",
+        )
+        today = fields.Date.today()
+        hot, routine = self.env["crm.lead"].create(
+            [
+                {
+                    "name": "Tour: packaging line",
+                    "type": "opportunity",
+                    "user_id": salesman.id,
+                    "need_status": "clear",
+                    "date_deadline": today + timedelta(days=10),
+                },
+                {
+                    "name": "Tour: spare parts",
+                    "type": "opportunity",
+                    "user_id": salesman.id,
+                },
+            ]
+        )
+        hot.last_contact_date = today - timedelta(days=12)  # A: due 5 days ago
+        routine.last_contact_date = today - timedelta(days=92)  # D: due 2 days ago
+        self.env["crm.lead"]._cron_prospect_cadence()
+        self.assertEqual(len(hot.activity_ids), 1)
+        self.start_tour(
+            "/odoo", "prospect_development_cadence_tour", login="pd_cadence_salesman"
+        )
+        self.assertEqual(hot.last_contact_date, today)
+        self.assertEqual(hot.next_contact_date, today + timedelta(days=7))
+        self.assertFalse(hot.activity_ids)
+        self.assertEqual(len(routine.activity_ids), 1, "still to do")

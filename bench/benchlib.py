@@ -1,0 +1,66 @@
+"""What the benchmarks share: a fresh database, the registry, timers."""
+
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def addons_path():
+    return ",".join([os.path.join(os.path.dirname(odoo.__file__), "addons"), REPO])
+
+
+def rss_mb():
+    """Peak resident memory of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(function):
+    """(result, seconds, growth of the peak memory in MB) of ``function()``."""
+    start, rss = time.perf_counter(), rss_mb()
+    result = function()
+    return result, time.perf_counter() - start, rss_mb() - rss
+
+
+def open_database(db):
+    """A fresh database with the add-on (no demo); its registry, scheduler-like."""
+    subprocess.run(["dropdb", "--if-exists", db], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-d",
+            db,
+            f"--addons-path={addons_path()}",
+            "-i",
+            "prospect_development",
+            "--without-demo=all",
+            "--stop-after-init",
+            "--log-level=warn",
+        ],
+        check=True,
+    )
+    config.parse_config(
+        ["-d", db, f"--addons-path={addons_path()}", "--log-level=warn"]
+    )
+    threading.current_thread().testing = False  # commit between batches, as a cron
+    return Registry(db)
+
+
+def environment(cr):
+    return api.Environment(cr, SUPERUSER_ID, {})
+
+
+def drop_database(db):
+    odoo.sql_db.close_all()
+    subprocess.run(["dropdb", "--if-exists", db], check=False)

@@ -1,0 +1,70 @@
+/** @odoo-module */
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+registry.category("web_tour.tours").add("prospect_development_cadence_tour", {
+    url: "/odoo",
+    steps: () => [
+        stepUtils.showAppsMenuItem(),
+        {
+            content: "Open CRM",
+            trigger: ".o_app[data-menu-xmlid='crm.crm_menu_root']",
+            run: "click",
+        },
+        {
+            content: "Open the Sales menu",
+            trigger: ".dropdown-toggle[data-menu-xmlid='crm.crm_menu_sales']",
+            run: "click",
+        },
+        {
+            content: "Whom to contact today",
+            trigger: ".dropdown-item[data-menu-xmlid='prospect_development.menu_prospect_to_contact']",
+            run: "click",
+        },
+        {
+            content: "The most overdue contact comes first",
+            trigger: ".o_data_row:first-child:contains('Tour: packaging line')",
+        },
+        {
+            content: "The other due contact is listed too",
+            trigger: ".o_data_row:contains('Tour: spare parts')",
+        },
+        {
+            content: "Open it",
+            trigger: ".o_data_row:contains('Tour: packaging line') td[name=name]",
+            run: "click",
+        },
+        {
+            content: "The cadence planned a call and says why",
+            trigger: ".o-mail-Activity:contains('Grade A: contact every 7 days')",
+        },
+        {
+            content: "Call done",
+            trigger: ".o-mail-Activity:contains('Grade A') .o-mail-Activity-markDone",
+            run: "click",
+        },
+        {
+            content: "What the buyer said",
+            trigger: ".o-mail-ActivityMarkAsDone textarea",
+            run: "edit Spoke to the buyer: samples next week",
+        },
+        {
+            content: "Done",
+            trigger: ".o-mail-ActivityMarkAsDone button[aria-label=Done]",
+            run: "click",
+        },
+        {
+            content: "Logged in the chatter",
+            trigger: ".o-mail-Message:contains('samples next week')",
+        },
+        {
+            content: "Back to the due contacts",
+            trigger: ".o_back_button",
+            run: "click",
+        },
+        {
+            content: "The contact is no longer due; the next one is waiting",
+            trigger: ".o_list_view:not(:has(.o_data_row:contains('Tour: packaging line'))) .o_data_row:contains('Tour: spare parts')",
+        },
+    ],
+});

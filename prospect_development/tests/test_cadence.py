@@ -1,0 +1,209 @@
+from datetime import timedelta
+
+from psycopg2.errors import UniqueViolation
+
+from odoo import fields
+from odoo.tests import tagged, users
+from odoo.tools import mute_logger
+
+from .common import ProspectCase
+
+
+@tagged("post_install", "-at_install")
+class TestCadence(ProspectCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sales_team_1.company_id = False
+        cls.engine = cls.env["prospect.cadence.engine"]
+
+    def _due_lead(self, name, days_overdue=3, **values):
+        lead = self._open_lead(name, user_id=self.user_sales_salesman.id, **values)
+        lead.last_contact_date = self.today - timedelta(days=90 + days_overdue)
+        return lead
+
+    def _cadence_activities(self, leads):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "crm.lead"),
+                ("res_id", "in", leads.ids),
+                ("prospect_cadence", "=", True),
+            ]
+        )
+
+    def test_one_activity_per_due_lead_never_twice(self):
+        due = self._due_lead("Due D lead")
+        self.assertEqual(due.prospect_grade, "d")
+        self.assertEqual(due.next_contact_date, self.today - timedelta(days=3))
+        not_yet = self._open_lead(
+            "Contacted yesterday",
+            user_id=self.user_sales_salesman.id,
+            last_contact_date=self.today - timedelta(days=1),
+        )
+        self.engine._run()
+        activity = self._cadence_activities(due | not_yet)
+        self.assertEqual(activity.res_id, due.id)
+        self.assertEqual(activity.user_id, self.user_sales_salesman)
+        self.assertEqual(activity.date_deadline, due.next_contact_date, "overdue")
+        self.assertEqual(
+            activity.activity_type_id, self.env.ref("mail.mail_activity_data_email")
+        )
+        self.assertEqual(
+            activity.summary, "Grade D: contact every 90 days; last contact 93 days ago"
+        )
+        self.assertEqual(self.engine._run(), 0, "running again creates nothing")
+        self.assertEqual(len(self._cadence_activities(due)), 1)
+
+    def test_nobody_to_call_for_closed_or_dead_leads(self):
+        won = self._due_lead("Won")
+        won.stage_id = self.won_stage
+        lost = self._due_lead("Lost")
+        lost.action_set_lost()
+        dead = self._due_lead("Dead", need_status="none")
+        self.assertEqual(dead.prospect_grade, "e")
+        self.engine._run()
+        self.assertFalse(self._cadence_activities(won | lost | dead))
+
+    def test_team_leader_without_salesperson(self):
+        lead = self._due_lead("Unassigned", team_id=self.sales_team_1.id)
+        lead.user_id = False
+        self.engine._run()
+        self.assertEqual(
+            self._cadence_activities(lead).user_id, self.sales_team_1.user_id
+        )
+
+    def test_grade_a_is_a_call_and_summary_when_never_contacted(self):
+        lead = self._open_lead(
+            "Hot",
+            user_id=self.user_sales_salesman.id,
+            need_status="clear",
+            date_deadline=self.today,
+        )
+        self.env.cr.execute(
+            "UPDATE crm_lead SET create_date = %s WHERE id = %s",
+            (fields.Datetime.now() - timedelta(days=10), lead.id),
+        )
+        lead.invalidate_recordset(["create_date"])
+        lead._compute_next_contact_date()
+        self.assertEqual(lead.next_contact_date, self.today - timedelta(days=3))
+        self.engine._run()
+        activity = self._cadence_activities(lead)
+        self.assertEqual(
+            activity.activity_type_id, self.env.ref("mail.mail_activity_data_call")
+        )
+        self.assertEqual(
+            activity.summary, "Grade A: contact every 7 days; never contacted"
+        )
+
+    def test_rules_override_grades_for_tiers_and_key_accounts(self):
+        meeting = self.env.ref("mail.mail_activity_data_meeting")
+        self.env["prospect.cadence.rule"].create(
+            [
+                {
+                    "sequence": 1,
+                    "prospect_grade": "d",
+                    "key_account_only": True,
+                    "interval_days": 20,
+                    "activity_type_id": meeting.id,
+                },
+                {
+                    "sequence": 2,
+                    "pyramid_tier": "suspect",
+                    "prospect_grade": "d",
+                    "interval_days": 60,
+                },
+            ]
+        )
+        lead = self._open_lead(
+            "Rule", user_id=self.user_sales_salesman.id, last_contact_date=self.today
+        )
+        self.assertEqual(lead.next_contact_date, self.today + timedelta(days=60))
+        lead.with_user(self.user_sales_manager).key_account_colour = "black"
+        self.assertEqual(
+            lead.next_contact_date, self.today + timedelta(days=20), "follows at once"
+        )
+        lead.last_contact_date = self.today - timedelta(days=25)
+        self.engine._run()
+        self.assertEqual(self._cadence_activities(lead).activity_type_id, meeting)
+        # the nightly SQL agrees with the form
+        before = lead.next_contact_date
+        self.env["crm.lead"]._action_prospect_rescore()
+        self.assertEqual(lead.next_contact_date, before)
+
+    @users("user_sales_salesman")
+    def test_contacts_move_the_cadence_at_once(self):
+        lead = self._due_lead("Touched")
+        lead = lead.with_user(self.env.user)
+        lead.message_post(body="Internal remark", subtype_xmlid="mail.mt_note")
+        self.assertEqual(
+            lead.last_contact_date,
+            self.today - timedelta(days=93),
+            "a note is not a contact",
+        )
+        lead.message_post(
+            body="Our offer", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        self.assertEqual(lead.last_contact_date, self.today)
+        self.assertEqual(lead.next_contact_date, self.today + timedelta(days=90))
+        self.assertEqual(lead.contact_urgency, "later")
+
+    def test_activity_done_and_answer_are_contacts(self):
+        lead = self._due_lead("Called")
+        self.engine._run()
+        activity = self._cadence_activities(lead)
+        activity.with_user(self.user_sales_salesman).action_feedback(
+            feedback="Spoke to the buyer"
+        )
+        self.assertEqual(lead.last_contact_date, self.today)
+        self.assertFalse(self._cadence_activities(lead), "done")
+        answered = self._due_lead("Answered")
+        answered.partner_id = self._customer("Prospect Co")
+        answered.message_post(
+            body="Interested",
+            message_type="email",
+            author_id=answered.partner_id.id,
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.assertEqual(answered.last_contact_date, self.today)
+
+    def test_due_contacts_menu(self):
+        action = self.env.ref("prospect_development.action_prospect_to_contact")
+        due = self._due_lead("Mine, due")
+        self._due_lead("Mine, due later", days_overdue=-20)
+        leads = (
+            self.env["crm.lead"]
+            .with_user(self.user_sales_salesman)
+            .search(
+                [
+                    ("user_id", "=", self.user_sales_salesman.id),
+                    ("next_contact_date", "<=", self.today),
+                ],
+                order="next_contact_date, id",
+            )
+        )
+        self.assertIn(due, leads)
+        self.assertIn("prospect_due_for_contact", action.context)
+
+    def test_development_cost_adds_touches(self):
+        self._set_params(cost_per_touch=25)
+        lead = self._due_lead("Costly", development_cost_logged=100)
+        self.assertEqual(lead.development_cost, 100)
+        for _i in range(3):
+            lead.with_user(self.user_sales_salesman).message_post(
+                body="Call", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+        self.env["crm.lead"]._action_prospect_rescore()
+        self.assertEqual(lead.touch_count, 3)
+        self.assertEqual(lead.development_cost, 175)
+
+    def test_the_database_refuses_a_second_cadence_activity(self):
+        lead = self._due_lead("Guarded")
+        self.engine._run()
+        activity = self._cadence_activities(lead)
+        with (
+            self.assertRaises(UniqueViolation),
+            mute_logger("odoo.sql_db"),
+            self.cr.savepoint(),
+        ):
+            activity.copy({"prospect_cadence": True})
+            self.env.flush_all()

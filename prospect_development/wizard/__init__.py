@@ -1,0 +1,2 @@
+from . import prospect_abandon_wizard
+from . import prospect_handover_wizard
