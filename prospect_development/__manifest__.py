@@ -13,6 +13,7 @@
         "data/ir_cron_data.xml",
         "data/crm_lost_reason_data.xml",
         "data/mail_template_data.xml",
+        "data/prospect_care_holiday_data.xml",
         "wizard/prospect_abandon_wizard_views.xml",
         "wizard/prospect_handover_wizard_views.xml",
         "views/crm_lead_views.xml",

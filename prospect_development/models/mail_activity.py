@@ -12,7 +12,7 @@ class MailActivity(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         # one open cadence contact per lead, whoever plans it and however often
         self.env.cr.execute(
             """
@@ -21,3 +21,4 @@ class MailActivity(models.Model):
              WHERE prospect_cadence AND active
             """
         )
+        return result

@@ -260,7 +260,9 @@ class ProspectCareEngine(models.AbstractModel):
             "prospect_development.mail_template_care_greeting",
             raise_if_not_found=False,
         )
-        users = self.env["res.users"].browse({g["user_id"] for g in greetings if g["user_id"]})
+        users = self.env["res.users"].browse(
+            {g["user_id"] for g in greetings if g["user_id"]}
+        )
         for greeting in greetings:
             if greeting["channel"] == "mail" and not template:
                 greeting["channel"] = "activity" if greeting["user_id"] else None
@@ -375,7 +377,7 @@ class ProspectCareEngine(models.AbstractModel):
                 "%(occasion)s of %(customer)s on %(date)s: send a gift or a card, or "
                 "call to congratulate.",
                 occasion=greeting["label"],
-                customer=lead.partner_id.commercial_partner_id.display_name,
+                customer=lead.partner_id.display_name,
                 date=format_date(env, greeting["date"]),
             ),
             user_id=greeting["user_id"],

@@ -26,7 +26,7 @@ class ProspectCareLog(models.Model):
     )
     date = fields.Date(required=True, help="Day of the occasion.")
     label = fields.Char(
-        string="Occasion", help="Occasion as written to the customer or salesperson."
+        help="Occasion as written to the customer (mail) or the salesperson (gift)."
     )
     lead_id = fields.Many2one(
         "crm.lead",

@@ -265,6 +265,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                 ),
             )
         )
+        self.env.cr.execute("ANALYZE prospect_cadence_matrix")
 
     def _prepare_changes(self, settings, today):
         """One pass over every lead: what the rules say now, kept only for the leads

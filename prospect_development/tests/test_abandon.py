@@ -24,7 +24,7 @@ class TestAbandon(ProspectCase):
         form = Form(
             self.env[action["res_model"]]
             .with_user(user)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
         form.reason = reason
         return form.save()
