@@ -5,7 +5,7 @@ stored computes of ``crm.lead`` use for the record at hand.
 """
 
 import math
-from datetime import date, timedelta
+from datetime import timedelta
 
 # Settings keys (``prospect_development.<key>``) with their defaults.
 DEFAULTS = {
@@ -156,10 +156,3 @@ def settings_errors(values):
     if not 0 <= values["score_threshold"] <= 100:
         errors.append(("score_threshold", {}))
     return errors
-
-
-def as_date(value):
-    """A ``date`` from a date or datetime (``create_date`` is a datetime)."""
-    if value is None or value is False:
-        return None
-    return value.date() if hasattr(value, "date") else date.fromisoformat(str(value))

@@ -256,7 +256,8 @@ class CrmLead(models.Model):
                 interval = None
             lead.next_contact_date = rules.next_contact_date(
                 lead.last_contact_date,
-                rules.as_date(lead.create_date) or fields.Date.context_today(self),
+                fields.Date.to_date(lead.create_date)
+                or fields.Date.context_today(self),
                 interval,
             )
 

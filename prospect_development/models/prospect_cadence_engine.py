@@ -37,13 +37,22 @@ class ProspectCadenceEngine(models.AbstractModel):
         today = fields.Date.context_today(self)
         due = self._due_leads(today)
         matrix = self.env["prospect.cadence.rule"]._get_matrix()
+        defaults = {
+            grade: self.env.ref(xmlid).id for grade, xmlid in DEFAULT_ACTIVITY.items()
+        }
+        model_id = self.env["ir.model"]._get_id("crm.lead")
         created = 0
         for start in range(0, len(due), self._batch_size):
             batch = due[start : start + self._batch_size]
             # in the salespeople's activities, not one "assigned to you" mail each
             self.env["mail.activity"].with_context(
                 mail_activity_quick_update=True
-            ).create([self._prepare_activity(row, matrix, today) for row in batch])
+            ).create(
+                [
+                    self._prepare_activity(row, matrix, defaults, model_id, today)
+                    for row in batch
+                ]
+            )
             created += len(batch)
             if auto_commit:
                 self.env["ir.cron"]._notify_progress(
@@ -83,13 +92,12 @@ class ProspectCadenceEngine(models.AbstractModel):
         )
         return self.env.cr.dictfetchall()
 
-    def _prepare_activity(self, row, matrix, today):
+    def _prepare_activity(self, row, matrix, defaults, model_id, today):
         grade = row["prospect_grade"] or "d"
         interval, activity_type_id = matrix.get(
             (row["pyramid_tier"], grade, row["is_key"]), (None, False)
         )
-        if not activity_type_id:
-            activity_type_id = self.env.ref(DEFAULT_ACTIVITY[grade]).id
+        activity_type_id = activity_type_id or defaults[grade]
         grade_label = grade.upper()
         if row["last_contact_date"]:
             days = (today - row["last_contact_date"]).days
@@ -107,7 +115,7 @@ class ProspectCadenceEngine(models.AbstractModel):
                 interval=interval,
             )
         return {
-            "res_model_id": self.env["ir.model"]._get_id("crm.lead"),
+            "res_model_id": model_id,
             "res_id": row["id"],
             "activity_type_id": activity_type_id,
             "user_id": row["user_id"],

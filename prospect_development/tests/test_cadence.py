@@ -1,10 +1,12 @@
 from datetime import timedelta
 
+from lxml import etree
 from psycopg2.errors import UniqueViolation
 
 from odoo import fields
 from odoo.tests import tagged, users
 from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from .common import ProspectCase
 
@@ -18,7 +20,8 @@ class TestCadence(ProspectCase):
         cls.engine = cls.env["prospect.cadence.engine"]
 
     def _due_lead(self, name, days_overdue=3, **values):
-        lead = self._open_lead(name, user_id=self.user_sales_salesman.id, **values)
+        values.setdefault("user_id", self.user_sales_salesman.id)
+        lead = self._open_lead(name, **values)
         lead.last_contact_date = self.today - timedelta(days=90 + days_overdue)
         return lead
 
@@ -167,22 +170,38 @@ class TestCadence(ProspectCase):
         self.assertEqual(answered.last_contact_date, self.today)
 
     def test_due_contacts_menu(self):
+        """The menu's action and its default filter: my due leads, most overdue
+        first, nobody else's."""
         action = self.env.ref("prospect_development.action_prospect_to_contact")
-        due = self._due_lead("Mine, due")
-        self._due_lead("Mine, due later", days_overdue=-20)
+        later = self._due_lead("Mine, due 2 days ago", days_overdue=2)
+        first = self._due_lead("Mine, due 9 days ago", days_overdue=9)
+        self._due_lead("Mine, not due yet", days_overdue=-20)
+        self._due_lead("Colleague's", user_id=self.user_sales_leads.id)
+        search_view = self.env.ref("crm.view_crm_case_opportunities_filter")
+        arch = etree.fromstring(
+            self.env["crm.lead"].get_view(search_view.id, "search")["arch"]
+        )
+        due_filter = arch.xpath("//filter[@name='prospect_due_for_contact']")[0]
+        user = self.user_sales_salesman
+        eval_context = {"uid": user.id, "context_today": lambda: self.today}
+        domain = safe_eval(action.domain, eval_context) + safe_eval(
+            due_filter.get("domain"), {"context_today": lambda: self.today}
+        )
+        self.assertTrue(
+            safe_eval(action.context, eval_context)[
+                "search_default_prospect_due_for_contact"
+            ]
+        )
+        list_arch = etree.fromstring(action.view_ids.view_id.arch)
         leads = (
             self.env["crm.lead"]
-            .with_user(self.user_sales_salesman)
+            .with_user(user)
             .search(
-                [
-                    ("user_id", "=", self.user_sales_salesman.id),
-                    ("next_contact_date", "<=", self.today),
-                ],
-                order="next_contact_date, id",
+                domain + [("company_id", "=", self.pyramid_company.id)],
+                order=list_arch.get("default_order"),
             )
         )
-        self.assertIn(due, leads)
-        self.assertIn("prospect_due_for_contact", action.context)
+        self.assertEqual(leads, first + later)
 
     def test_development_cost_adds_touches(self):
         self._set_params(cost_per_touch=25)
