@@ -2,6 +2,7 @@ from datetime import date
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import email_domain_extract, email_normalize
 
 from .. import rules
 
@@ -186,6 +187,12 @@ class CrmLead(models.Model):
     prospect_history_ids = fields.One2many(
         "prospect.lead.history", "lead_id", string="Tier and Grade History"
     )
+    prospect_enrollment_ids = fields.One2many(
+        "prospect.sequence.enrollment", "lead_id", string="Sequence Enrolments"
+    )
+    prospect_enrollment_count = fields.Integer(
+        string="Sequences", compute="_compute_prospect_enrollment_count"
+    )
 
     _sql_constraints = [
         (
@@ -269,6 +276,16 @@ class CrmLead(models.Model):
                 lead.development_cost_logged + lead.touch_count * cost_per_touch
             )
 
+    @api.depends("prospect_enrollment_ids")
+    def _compute_prospect_enrollment_count(self):
+        counts = dict(
+            self.env["prospect.sequence.enrollment"]._read_group(
+                [("lead_id", "in", self.ids)], ["lead_id"], ["__count"]
+            )
+        )
+        for lead in self:
+            lead.prospect_enrollment_count = counts.get(lead, 0)
+
     @api.depends(
         "abandon_recommended",
         "unanswered_touches",
@@ -319,6 +336,8 @@ class CrmLead(models.Model):
         old_grades = {lead.id: lead.prospect_grade for lead in self}
         result = super().write(vals)
         self._record_grade_moves(old_grades)
+        if "active" in vals or "stage_id" in vals:
+            self._prospect_stop_closed_sequences()
         return result
 
     def _check_prospect_engine_values(self, vals, creating=False):
@@ -365,6 +384,12 @@ class CrmLead(models.Model):
     def _message_post_after_hook(self, message, msg_vals):
         """A touch or an answer is a contact: the cadence restarts from today."""
         result = super()._message_post_after_hook(message, msg_vals)
+        if (
+            message.message_type == "email"
+            and not self.env.context.get("prospect_auto_reply")
+        ):
+            answered = self.filtered(lambda lead: lead._prospect_is_from_prospect(message))
+            answered._prospect_register_reply(message)
         if self._prospect_is_contact(message):
             today = fields.Date.context_today(self)
             # the author may be the prospect, who cannot write the lead
@@ -420,9 +445,110 @@ class CrmLead(models.Model):
             lead.message_post(body=self.env._("Recycled: developed anew as a suspect."))
         return True
 
+    def action_prospect_enroll(self):
+        """Open the enrolment wizard on these leads."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Enrol in a Sequence"),
+            "res_model": "prospect.sequence.enroll.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_lead_ids": self.ids},
+        }
+
+    def action_view_prospect_enrollments(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "prospect_development.action_prospect_sequence_enrollment"
+        )
+        action["domain"] = [("lead_id", "=", self.id)]
+        action["context"] = {"default_lead_id": self.id}
+        return action
+
+    # ------------------------------------------------------------
+    # SEQUENCES
+    # ------------------------------------------------------------
+
+    def _prospect_sender(self):
+        """Who mails the prospect and gets the sequence's activities: the
+        salesperson, else the team leader, else OdooBot."""
+        self.ensure_one()
+        return self.user_id or self.team_id.user_id or self.env.ref("base.user_root")
+
     def _prospect_stop_sequences(self, reason):
-        """Stop the direct-mail and feedback sequences of these leads (none yet)."""
-        return True
+        """Stop the running direct-mail and feedback sequences of these leads."""
+        # bookkeeping of an event the user (or the prospect) caused on these leads
+        return (
+            self.env["prospect.sequence.enrollment"]
+            .sudo()
+            .search([("lead_id", "in", self.ids), ("state", "=", "running")])
+            ._stop(reason)
+        )
+
+    def _prospect_stop_closed_sequences(self):
+        """Won or archived (lost, abandoned) leads are mailed no more."""
+        for lead in self.filtered(lambda lead: lead.stage_id.is_won or not lead.active):
+            if lead.stage_id.is_won:
+                lead._prospect_stop_sequences("won")
+            else:
+                lead._prospect_stop_sequences(
+                    "abandoned" if lead.date_abandoned else "lost"
+                )
+
+    def _prospect_is_from_prospect(self, message):
+        """The message comes from the prospect or someone of the prospect's company."""
+        self.ensure_one()
+        if message.author_id.user_ids.filtered(lambda user: not user.share):
+            return False
+        sender = email_normalize(message.email_from or "") or message.author_id.email_normalized
+        prospect_emails = {
+            email
+            for email in (self.email_normalized, self.partner_id.email_normalized)
+            if email
+        }
+        if sender and sender in prospect_emails:
+            return True
+        company = self.partner_id.commercial_partner_id
+        if company and message.author_id.commercial_partner_id == company:
+            return True
+        domain = email_domain_extract(sender or "")
+        return bool(
+            domain
+            and domain not in rules.PUBLIC_MAIL_DOMAINS
+            and domain in {email_domain_extract(email) for email in prospect_emails}
+        )
+
+    def _prospect_register_reply(self, message):
+        """A reply stops the running sequence and counts for the mailing it
+        answers."""
+        cards = self.env["prospect.feedback.card"].sudo().search(
+            [
+                ("lead_id", "in", self.ids),
+                ("date_replied", "=", False),
+                ("date_sent", "<=", message.date),
+            ],
+            order="date_sent desc, id desc",
+        )
+        latest = {}
+        for card in cards:
+            latest.setdefault(card.enrollment_id, card)
+        for card in latest.values():
+            card.date_replied = message.date
+        self._prospect_stop_sequences("reply")
+
+    def _message_receive_bounce(self, email, partner):
+        """A bounce stops the sequence and counts for the last mailing."""
+        result = super()._message_receive_bounce(email, partner)
+        cards = self.env["prospect.feedback.card"].sudo().search(
+            [("lead_id", "in", self.ids)], order="date_sent desc, id desc"
+        )
+        latest = {}
+        for card in cards:
+            latest.setdefault(card.lead_id, card)
+        for card in latest.values():
+            card.bounced = True
+        self._prospect_stop_sequences("bounce")
+        return result
 
     # ------------------------------------------------------------
     # RESCORING

@@ -174,7 +174,7 @@ class ProspectRescoreEngine(models.AbstractModel):
 
         An answer is a mail from outside the company; a touch is an activity done
         or a message sent by an internal user to the followers. Points feed the
-        engagement score; other modules add their own events (feedback cards)."""
+        engagement score, as do the answered feedback cards of the sequences."""
         return SQL(
             """
             SELECT message.res_id AS lead_id,
@@ -201,11 +201,17 @@ class ProspectRescoreEngine(models.AbstractModel):
               FROM calendar_event event
              WHERE event.opportunity_id IS NOT NULL AND event.active
                AND event.start <= NOW()
+             UNION ALL
+            SELECT card.lead_id, card.date_answered::date, %(feedback_points)s,
+                   TRUE, FALSE
+              FROM prospect_feedback_card card
+             WHERE card.date_answered IS NOT NULL
             """,
             comment=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment"),
             answer_points=rules.SCORE_POINTS["answer"],
             activity_points=rules.SCORE_POINTS["activity_done"],
             meeting_points=rules.SCORE_POINTS["meeting"],
+            feedback_points=rules.SCORE_POINTS["feedback"],
         )
 
     def _prepare_lead_contacts(self, settings, today):
