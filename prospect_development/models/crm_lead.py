@@ -384,11 +384,12 @@ class CrmLead(models.Model):
     def _message_post_after_hook(self, message, msg_vals):
         """A touch or an answer is a contact: the cadence restarts from today."""
         result = super()._message_post_after_hook(message, msg_vals)
-        if (
-            message.message_type == "email"
-            and not self.env.context.get("prospect_auto_reply")
+        if message.message_type == "email" and not self.env.context.get(
+            "prospect_auto_reply"
         ):
-            answered = self.filtered(lambda lead: lead._prospect_is_from_prospect(message))
+            answered = self.filtered(
+                lambda lead: lead._prospect_is_from_prospect(message)
+            )
             answered._prospect_register_reply(message)
         if self._prospect_is_contact(message):
             today = fields.Date.context_today(self)
@@ -500,7 +501,10 @@ class CrmLead(models.Model):
         self.ensure_one()
         if message.author_id.user_ids.filtered(lambda user: not user.share):
             return False
-        sender = email_normalize(message.email_from or "") or message.author_id.email_normalized
+        sender = (
+            email_normalize(message.email_from or "")
+            or message.author_id.email_normalized
+        )
         prospect_emails = {
             email
             for email in (self.email_normalized, self.partner_id.email_normalized)
@@ -521,13 +525,17 @@ class CrmLead(models.Model):
     def _prospect_register_reply(self, message):
         """A reply stops the running sequence and counts for the mailing it
         answers."""
-        cards = self.env["prospect.feedback.card"].sudo().search(
-            [
-                ("lead_id", "in", self.ids),
-                ("date_replied", "=", False),
-                ("date_sent", "<=", message.date),
-            ],
-            order="date_sent desc, id desc",
+        cards = (
+            self.env["prospect.feedback.card"]
+            .sudo()
+            .search(
+                [
+                    ("lead_id", "in", self.ids),
+                    ("date_replied", "=", False),
+                    ("date_sent", "<=", message.date),
+                ],
+                order="date_sent desc, id desc",
+            )
         )
         latest = {}
         for card in cards:
@@ -539,8 +547,10 @@ class CrmLead(models.Model):
     def _message_receive_bounce(self, email, partner):
         """A bounce stops the sequence and counts for the last mailing."""
         result = super()._message_receive_bounce(email, partner)
-        cards = self.env["prospect.feedback.card"].sudo().search(
-            [("lead_id", "in", self.ids)], order="date_sent desc, id desc"
+        cards = (
+            self.env["prospect.feedback.card"]
+            .sudo()
+            .search([("lead_id", "in", self.ids)], order="date_sent desc, id desc")
         )
         latest = {}
         for card in cards:

@@ -24,11 +24,32 @@ from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
 from odoo.fields import Command
+from odoo.tools import SQL
 
 from .. import rules
 
 XMLID_PREFIX = "prospect_development.pd_demo_"
 MARKER_XMLID = XMLID_PREFIX + "team_key_accounts"
+
+# What prospects write back to a mailing, and what they tick on the feedback card.
+REPLIES = (
+    "Thank you for the documentation. What would a pilot cost for one plant?",
+    "Interesting. Could you send references in our industry?",
+    "谢谢您的资料。请问贵公司在华南地区有服务团队吗?",
+    "收到,我们下个季度会考虑这个问题,届时再联系。",
+)
+CARD_ANSWERS = (
+    (("interest", "now"), ("call_wanted", "yes"), ("call_time", "morning")),
+    (
+        ("interest", "now"),
+        ("proposal_wanted", "yes"),
+        ("concern", "Delivery lead times"),
+    ),
+    (("interest", "later"), ("concern", "Budget is fixed until next year")),
+    (("interest", "later"),),
+    (("interest", "none"),),
+    (("interest", "later"), ("call_wanted", "yes"), ("call_time", "afternoon")),
+)
 
 # ---------------------------------------------------------------------------------
 # Vocabulary. Word lists are written as strings to keep them readable: "a b c" is
@@ -305,7 +326,99 @@ class ProspectDemoData(models.AbstractModel):
         )
         generator.run()
         self.env["crm.lead"]._action_prospect_rescore()
+        self.sudo()._generate_sequences(random.Random(seed))
         return True
+
+    @api.model
+    def _generate_sequences(self, rng, weeks=6):
+        """Six weeks of the shipped sequences, run by the real engine: suspects in
+        the direct-mail sequence, prospects in the feedback one, with the answers,
+        replies and bounces such a campaign brings (so the effect report has
+        numbers). Mails stay in the outgoing queue, as a real run leaves them."""
+        Lead = self.env["crm.lead"]
+        Enrollment = self.env["prospect.sequence.enrollment"]
+        plan = (
+            ("prospect_development.prospect_sequence_direct_mail", "suspect", 60),
+            ("prospect_development.prospect_sequence_feedback", "prospect", 30),
+        )
+        for xmlid, tier, count in plan:
+            leads = Lead.search(
+                [
+                    ("pyramid_tier", "=", tier),
+                    ("email_normalized", "!=", False),
+                    ("prospect_grade", "!=", "e"),
+                    ("prospect_enrollment_ids", "=", False),
+                ],
+                limit=count,
+                order="id",
+            )
+            Enrollment.create(
+                [
+                    {"lead_id": lead.id, "sequence_id": self.env.ref(xmlid).id}
+                    for lead in leads
+                ]
+            )
+        cards = self.env["prospect.feedback.card"]
+        for week in range(weeks, 0, -1):
+            Enrollment._action_send_due()
+            sent = self.env["prospect.feedback.card"].search(
+                [("id", "not in", cards.ids)]
+            )
+            for card in sent:
+                self._demo_outcome(card, rng)
+            self._age_cards(sent, days=week * 7)
+            cards |= sent
+            # the next steps fall due in the following weeks
+            running = Enrollment.search([("state", "=", "running")])
+            running.write({"next_date": fields.Datetime.now()})
+        return cards
+
+    def _age_cards(self, cards, days):
+        """Date the mailings of a past week (and their messages) in the past."""
+        moment = fields.Datetime.now() - timedelta(days=days)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE prospect_feedback_card
+                   SET date_sent = %(moment)s,
+                       date_expire = %(moment)s + interval '90 days',
+                       date_answered = CASE WHEN date_answered IS NOT NULL
+                                            THEN %(moment)s + interval '2 days' END,
+                       date_replied = CASE WHEN date_replied IS NOT NULL
+                                           THEN %(moment)s + interval '3 days' END
+                 WHERE id IN %(ids)s
+                """,
+                moment=moment,
+                ids=tuple(cards.ids) or (0,),
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE mail_message SET date = %(moment)s WHERE id IN %(ids)s",
+                moment=moment,
+                ids=tuple(cards.mail_message_id.ids) or (0,),
+            )
+        )
+        self.env.invalidate_all()
+
+    def _demo_outcome(self, card, rng):
+        """What one mailing brought back: mostly nothing, as in real life."""
+        draw = rng.random()
+        lead = card.lead_id
+        if draw < 0.04:
+            lead._message_receive_bounce(lead.email_normalized, lead.partner_id)
+        elif draw < 0.12:
+            lead.message_post(
+                body=rng.choice(REPLIES),
+                message_type="email",
+                author_id=lead.partner_id.id,
+                email_from=lead.partner_id.email_formatted or lead.email_from,
+                subtype_xmlid="mail.mt_comment",
+            )
+        elif draw < 0.30:
+            answers = rng.choice(CARD_ANSWERS)
+            card._submit(card._parse_answers(dict(answers)))
 
 
 class _DemoGenerator:

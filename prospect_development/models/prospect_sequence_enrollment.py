@@ -47,7 +47,9 @@ class ProspectSequenceEnrollment(models.Model):
     user_id = fields.Many2one(
         related="lead_id.user_id", string="Salesperson", store=True, index=True
     )
-    team_id = fields.Many2one(related="lead_id.team_id", string="Sales Team", store=True)
+    team_id = fields.Many2one(
+        related="lead_id.team_id", string="Sales Team", store=True
+    )
     state = fields.Selection(
         [("running", "Running"), ("done", "Done"), ("stopped", "Stopped")],
         default="running",
@@ -59,7 +61,8 @@ class ProspectSequenceEnrollment(models.Model):
     date_stopped = fields.Datetime(readonly=True)
     paused = fields.Boolean(
         default=False,
-        readonly=True, help="A paused enrolment sends nothing until it is resumed."
+        readonly=True,
+        help="A paused enrolment sends nothing until it is resumed.",
     )
     next_step_id = fields.Many2one(
         "prospect.sequence.step", readonly=True, ondelete="set null", index=True
@@ -157,7 +160,9 @@ class ProspectSequenceEnrollment(models.Model):
 
     def action_resume(self):
         """Resume: a step that fell due during the pause goes with the next run."""
-        self.filtered(lambda e: e.state == "running" and e.paused).write({"paused": False})
+        self.filtered(lambda e: e.state == "running" and e.paused).write(
+            {"paused": False}
+        )
         return True
 
     def action_stop(self):
@@ -206,7 +211,9 @@ class ProspectSequenceEnrollment(models.Model):
         """Enrol, in set-based SQL, the open leads with an email that match an
         automatic sequence's rule and were never in that sequence."""
         enrolled = 0
-        for sequence in self.env["prospect.sequence"].search([("auto_enroll", "=", True)]):
+        for sequence in self.env["prospect.sequence"].search(
+            [("auto_enroll", "=", True)]
+        ):
             first = sequence._get_first_step()
             if not first:
                 continue
@@ -341,8 +348,8 @@ class ProspectSequenceEnrollment(models.Model):
             SQL(
                 """
                 SELECT COUNT(*) FROM prospect_sequence_enrollment
-                 WHERE state = 'running' AND paused IS NOT TRUE AND next_step_id IS NOT NULL
-                   AND next_date <= %(now)s
+                 WHERE state = 'running' AND paused IS NOT TRUE
+                   AND next_step_id IS NOT NULL AND next_date <= %(now)s
                 """,
                 now=fields.Datetime.now(),
             )
@@ -428,7 +435,9 @@ class ProspectSequenceEnrollment(models.Model):
         urls = {card.lead_id.id: card._get_url() for card in cards}
         composer = (
             self.env["mail.compose.message"]
-            .with_context(prospect_feedback_urls=urls, mail_composer_force_partners=False)
+            .with_context(
+                prospect_feedback_urls=urls, mail_composer_force_partners=False
+            )
             .create(
                 {
                     "composition_mode": "mass_mail",

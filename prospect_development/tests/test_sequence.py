@@ -3,6 +3,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from unittest.mock import patch
 
+from psycopg2.errors import UniqueViolation
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged, users
@@ -22,25 +24,33 @@ class TestSequence(ProspectCase):
             {
                 "name": "Test Direct Mail",
                 "step_ids": [
-                    (0, 0, {
-                        "sequence": 1,
-                        "name": "Introduction",
-                        "delay_days": 0,
-                        "template_id": cls.env.ref(
-                            "prospect_development.mail_template_dm_company_intro"
-                        ).id,
-                    }),
-                    (0, 0, {
-                        "sequence": 2,
-                        "name": "Newsletter",
-                        "delay_days": 10,
-                        "template_id": cls.env.ref(
-                            "prospect_development.mail_template_dm_newsletter"
-                        ).id,
-                        "activity_type_id": cls.call_type.id,
-                        "activity_summary": "Ask for their opinion",
-                        "activity_delay_days": 3,
-                    }),
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 1,
+                            "name": "Introduction",
+                            "delay_days": 0,
+                            "template_id": cls.env.ref(
+                                "prospect_development.mail_template_dm_company_intro"
+                            ).id,
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 2,
+                            "name": "Newsletter",
+                            "delay_days": 10,
+                            "template_id": cls.env.ref(
+                                "prospect_development.mail_template_dm_newsletter"
+                            ).id,
+                            "activity_type_id": cls.call_type.id,
+                            "activity_summary": "Ask for their opinion",
+                            "activity_delay_days": 3,
+                        },
+                    ),
                 ],
             }
         )
@@ -73,16 +83,28 @@ class TestSequence(ProspectCase):
         )
 
     def _queued(self, leads):
-        return self.env["mail.mail"].sudo().search(
-            [("model", "=", "crm.lead"), ("res_id", "in", leads.ids), ("mail_message_id.message_type", "=", "email_outgoing")]
+        return (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", "crm.lead"),
+                    ("res_id", "in", leads.ids),
+                    ("mail_message_id.message_type", "=", "email_outgoing"),
+                ]
+            )
         )
 
     def _make_due(self, enrollments):
-        enrollments.sudo().write({"next_date": fields.Datetime.now() - timedelta(minutes=1)})
+        enrollments.sudo().write(
+            {"next_date": fields.Datetime.now() - timedelta(minutes=1)}
+        )
 
     def _receive(self, lead, email_from, subject="Re: your mailing", headers=None):
         """Process a mail answering the lead's last mailing through the gateway."""
-        mailing = lead.message_ids.filtered(lambda m: m.message_type == "email_outgoing")[:1]
+        mailing = lead.message_ids.filtered(
+            lambda m: m.message_type == "email_outgoing"
+        )[:1]
         message = EmailMessage()
         message["From"] = email_from
         message["To"] = "catchall@test.mycompany.com"
@@ -116,7 +138,9 @@ class TestSequence(ProspectCase):
         self.assertEqual(card.step_id, self.step_intro)
         self.assertIn(f"/prospect/feedback/{card.sudo().token}", mail.body_html)
         self.assertEqual(card.mail_message_id, mail.mail_message_id)
-        self.assertIn(mail.mail_message_id, lead.message_ids, "the mailing is in the chatter")
+        self.assertIn(
+            mail.mail_message_id, lead.message_ids, "the mailing is in the chatter"
+        )
         self.assertEqual(mail.author_id, self.user_sales_salesman.partner_id)
         self.assertEqual(enrollment.next_step_id, self.step_news)
         self.assertAlmostEqual(
@@ -143,7 +167,8 @@ class TestSequence(ProspectCase):
         self.assertIn("wang.fang@jade-tools.example.com", mail.email_to)
         self.assertFalse(mail.recipient_ids)
         self.assertEqual(
-            self.env["res.partner"].search_count([]), partners_before,
+            self.env["res.partner"].search_count([]),
+            partners_before,
             "no contact is created for a suspect",
         )
 
@@ -158,7 +183,9 @@ class TestSequence(ProspectCase):
         self.assertFalse(enrollment.next_date)
         self.assertEqual(enrollment.card_ids.step_id, self.step_intro | self.step_news)
         self.assertEqual(len(self._queued(lead)), 2)
-        call = lead.activity_ids.filtered(lambda a: a.activity_type_id == self.call_type)
+        call = lead.activity_ids.filtered(
+            lambda a: a.activity_type_id == self.call_type
+        )
         self.assertEqual(call.user_id, self.user_sales_salesman)
         self.assertEqual(call.summary, "Ask for their opinion")
         self.assertEqual(call.date_deadline, self.today + timedelta(days=3))
@@ -202,7 +229,9 @@ class TestSequence(ProspectCase):
         self.env.cr.execute("ROLLBACK TO SAVEPOINT prospect_batch")
         self.env.cr.clear()
         self.env.transaction.clear()
-        self.assertEqual(len(self._queued(leads)), 2, "only the committed batch is queued")
+        self.assertEqual(
+            len(self._queued(leads)), 2, "only the committed batch is queued"
+        )
 
         self.Enrollment._action_send_due(batch_size=2)
 
@@ -218,7 +247,11 @@ class TestSequence(ProspectCase):
         self.Enrollment._action_send_due()
         # a stale worker that still believes step 1 is due
         enrollment.sudo().write({"next_step_id": self.step_intro.id})
-        with mute_logger("odoo.sql_db"), self.assertRaises(Exception), self.env.cr.savepoint():
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(UniqueViolation),
+            self.env.cr.savepoint(),
+        ):
             enrollment._send_next_step()
         self.assertEqual(len(self._queued(lead)), 1)
 
@@ -275,7 +308,9 @@ class TestSequence(ProspectCase):
 
     def test_stranger_on_public_domain_does_not_stop(self):
         lead = self._open_lead(
-            "Gmail lead", email_from="zhao.lei@gmail.com", user_id=self.user_sales_salesman.id
+            "Gmail lead",
+            email_from="zhao.lei@gmail.com",
+            user_id=self.user_sales_salesman.id,
         )
         enrollment = self._enrol(lead)
         self.Enrollment._action_send_due()
@@ -295,12 +330,18 @@ class TestSequence(ProspectCase):
         lead = self._lead()
         enrollment = self._enrol(lead)
         self.Enrollment._action_send_due()
-        lead.sudo()._message_receive_bounce("li.na@lotus-trading.example.com", self.prospect)
+        lead.sudo()._message_receive_bounce(
+            "li.na@lotus-trading.example.com", self.prospect
+        )
         self.assertEqual(enrollment.stop_reason, "bounce")
         self.assertTrue(enrollment.card_ids.bounced)
 
     def test_won_lost_abandoned_stop(self):
-        won, lost, abandoned = self._lead("Won"), self._lead("Lost"), self._lead("Abandoned")
+        won, lost, abandoned = (
+            self._lead("Won"),
+            self._lead("Lost"),
+            self._lead("Abandoned"),
+        )
         enrollments = self._enrol(won)
         enrollments |= self.Enrollment.create(
             [
@@ -313,7 +354,9 @@ class TestSequence(ProspectCase):
         wizard = (
             self.env["prospect.abandon.wizard"]
             .with_user(self.user_sales_manager)
-            .create({"lead_ids": [(6, 0, abandoned.ids)], "reason": "No budget for years"})
+            .create(
+                {"lead_ids": [(6, 0, abandoned.ids)], "reason": "No budget for years"}
+            )
         )
         wizard.action_confirm()
         self.assertEqual(
@@ -325,7 +368,9 @@ class TestSequence(ProspectCase):
         lead = self._lead()
         enrollment = self._enrol(lead)
         self.env.flush_all()
-        self.env.cr.execute("UPDATE crm_lead SET active = FALSE WHERE id = %s", [lead.id])
+        self.env.cr.execute(
+            "UPDATE crm_lead SET active = FALSE WHERE id = %s", [lead.id]
+        )
         self.env.invalidate_all()
         self.Enrollment._cron_prospect_sequence()
         self.assertEqual(enrollment.stop_reason, "lost")
@@ -342,9 +387,7 @@ class TestSequence(ProspectCase):
         closed.action_set_won()
         no_email = self._open_lead("No email", user_id=self.env.uid)
         action = (lead | closed | no_email).action_prospect_enroll()
-        wizard = Form(
-            self.env[action["res_model"]].with_context(**action["context"])
-        )
+        wizard = Form(self.env[action["res_model"]].with_context(**action["context"]))
         wizard.sequence_id = self.sequence
         wizard = wizard.save()
         self.assertEqual(wizard.enrollable_ids, lead)
@@ -364,7 +407,11 @@ class TestSequence(ProspectCase):
     def test_one_running_sequence_per_lead(self):
         lead = self._lead()
         self._enrol(lead)
-        with mute_logger("odoo.sql_db"), self.assertRaises(Exception), self.env.cr.savepoint():
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(UniqueViolation),
+            self.env.cr.savepoint(),
+        ):
             self._enrol(lead)
             self.env.flush_all()
 
@@ -397,7 +444,9 @@ class TestSequence(ProspectCase):
         self.assertEqual(enrolled.lead_id, suspect)
         self.assertEqual(enrolled.user_id, self.user_sales_salesman)
         self.assertEqual(len(self._queued(suspect)), 1, "enrolled and sent in one run")
-        self.assertFalse(self.Enrollment.search([("lead_id", "in", (other_team | no_email).ids)]))
+        self.assertFalse(
+            self.Enrollment.search([("lead_id", "in", (other_team | no_email).ids)])
+        )
         # stopped enrolments are never enrolled again by the rule
         enrolled._stop("manual")
         self.Enrollment._action_enroll_by_rules()
@@ -418,7 +467,9 @@ class TestSequence(ProspectCase):
         )
         self.assertEqual(visible.lead_id, mine)
         with self.assertRaises(AccessError):
-            self.sequence.with_user(self.user_sales_salesman).write({"name": "Mine now"})
+            self.sequence.with_user(self.user_sales_salesman).write(
+                {"name": "Mine now"}
+            )
         with self.assertRaises(AccessError):
             self.env["prospect.sequence.enrollment"].with_user(
                 self.user_sales_salesman
@@ -435,3 +486,37 @@ class TestSequence(ProspectCase):
         self.env["crm.lead"]._action_prospect_rescore()
         self.assertEqual(lead.engagement_score, 25, "the nightly rescoring keeps it")
         self.assertEqual(enrollment.state, "running", "'later' keeps nurturing")
+
+    def test_sequence_follows_handover(self):
+        lead = self._lead()
+        enrollment = self._enrol(lead)
+        self.Enrollment._action_send_due()
+        self.user_sales_leads.company_ids |= self.pyramid_company
+        wizard = (
+            self.env["prospect.handover.wizard"]
+            .with_user(self.user_sales_manager)
+            .create(
+                {
+                    "user_id": self.user_sales_salesman.id,
+                    "mode": "user",
+                    "target_user_id": self.user_sales_leads.id,
+                }
+            )
+        )
+        wizard.action_confirm()
+        self.assertEqual(enrollment.user_id, self.user_sales_leads)
+        self._make_due(enrollment)
+        self.Enrollment._action_send_due()
+        newsletter = self._queued(lead).filtered(
+            lambda mail: (
+                mail.mail_message_id
+                == enrollment.card_ids.filtered(
+                    lambda card: card.step_id == self.step_news
+                ).mail_message_id
+            )
+        )
+        self.assertEqual(newsletter.author_id, self.user_sales_leads.partner_id)
+        call = lead.activity_ids.filtered(
+            lambda a: a.activity_type_id == self.call_type
+        )
+        self.assertEqual(call.user_id, self.user_sales_leads)

@@ -102,8 +102,9 @@ class ProspectHandoverWizard(models.TransientModel):
         owners = self._get_new_owners(leads)
         activities = self._get_activities(leads)
         self._move_leads(owners)
+        # running sequences follow by themselves: a step's mail is sent as the
+        # lead's salesperson of the day, and its activity is given to them
         self._move_activities(activities, owners)
-        self._handover_sequences(list(owners.items()))
         return self._notify(self._get_summary(owners, activities), "success")
 
     # ------------------------------------------------------------
@@ -272,14 +273,6 @@ class ProspectHandoverWizard(models.TransientModel):
             owner_activities.with_context(mail_activity_quick_update=True).write(
                 {"user_id": owner.id}
             )
-
-    def _handover_sequences(self, lead_user_pairs):
-        """Hand the running direct-mail and feedback sequences of the moved leads
-        over to their new owners, given as ``[(lead, user), ...]``.
-
-        Nothing to do yet: sequences send on the lead's thread; a later issue
-        decides what a sequence does when its lead changes hands."""
-        return True
 
     def _get_summary(self, owners, activities):
         lead_count = len(owners)
