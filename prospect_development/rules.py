@@ -161,18 +161,50 @@ def settings_errors(values):
 # Public mail providers: two people with an address there are not colleagues.
 PUBLIC_MAIL_DOMAINS = frozenset(
     {
-        "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com",
-        "msn.com", "yahoo.com", "yahoo.com.cn", "icloud.com", "me.com", "aol.com",
-        "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "protonmail.com",
-        "proton.me", "yandex.ru", "qq.com", "foxmail.com", "163.com", "126.com",
-        "yeah.net", "sina.com", "sina.cn", "sohu.com", "aliyun.com", "139.com",
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.com.cn",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "mail.com",
+        "protonmail.com",
+        "proton.me",
+        "yandex.ru",
+        "qq.com",
+        "foxmail.com",
+        "163.com",
+        "126.com",
+        "yeah.net",
+        "sina.com",
+        "sina.cn",
+        "sohu.com",
+        "aliyun.com",
+        "139.com",
     }
 )
 
 AUTO_REPLY_SUBJECT_PREFIXES = (
-    "auto:", "automatic reply", "autoreply", "auto-reply", "auto reply",
-    "out of office", "out of the office", "away from the office",
-    "自动回复", "自動回覆", "自動回復",
+    "auto:",
+    "automatic reply",
+    "autoreply",
+    "auto-reply",
+    "auto reply",
+    "out of office",
+    "out of the office",
+    "away from the office",
+    "自动回复",
+    "自動回覆",
+    "自動回復",
 )
 
 
@@ -185,7 +217,9 @@ def is_auto_reply(get_header, subject=""):
     auto_submitted = (get_header("Auto-Submitted") or "").strip().lower()
     if auto_submitted and auto_submitted != "no":
         return True
-    if any(get_header(name) for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponse")):
+    if any(
+        get_header(name) for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponse")
+    ):
         return True
     precedence = (get_header("Precedence") or get_header("X-Precedence") or "").lower()
     if "auto_reply" in precedence:

@@ -11,7 +11,9 @@ class MailThread(models.AbstractModel):
         """Flag automatic replies (out of office...) for the records they are posted
         on: they are not answers of the prospect and do not stop a sequence."""
         if rules.is_auto_reply(
-            lambda name: decode_message_header(message, name) if message.get(name) else None,
+            lambda name: (
+                decode_message_header(message, name) if message.get(name) else None
+            ),
             message_dict.get("subject"),
         ):
             flagged = self.with_context(prospect_auto_reply=True)

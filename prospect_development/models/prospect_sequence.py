@@ -96,7 +96,9 @@ class ProspectSequence(models.Model):
         for sequence in self:
             sequence.running_count = counts.get((sequence.id, "running"), 0)
             sequence.enrollment_count = sum(
-                count for (seq_id, _state), count in counts.items() if seq_id == sequence.id
+                count
+                for (seq_id, _state), count in counts.items()
+                if seq_id == sequence.id
             )
 
     def action_view_enrollments(self):

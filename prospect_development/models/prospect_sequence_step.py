@@ -37,7 +37,9 @@ class ProspectSequenceStep(models.Model):
         help="Days after the step the activity is due.",
     )
 
-    @api.constrains("delay_days", "activity_delay_days", "template_id", "activity_type_id")
+    @api.constrains(
+        "delay_days", "activity_delay_days", "template_id", "activity_type_id"
+    )
     def _check_step(self):
         for step in self:
             if step.delay_days < 0 or step.activity_delay_days < 0:

@@ -10,3 +10,6 @@ from . import test_security
 from . import test_settings
 from . import test_ui
 from . import test_views
+from . import test_feedback_page
+from . import test_sequence
+from . import test_sequence_report

@@ -1,2 +1,3 @@
 from . import prospect_abandon_wizard
 from . import prospect_handover_wizard
+from . import prospect_sequence_enroll_wizard

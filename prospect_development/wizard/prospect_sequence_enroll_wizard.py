@@ -12,7 +12,8 @@ class ProspectSequenceEnrollWizard(models.TransientModel):
         required=True,
         domain="[('step_ids', '!=', False)]",
         default=lambda self: self.env.ref(
-            "prospect_development.prospect_sequence_direct_mail", raise_if_not_found=False
+            "prospect_development.prospect_sequence_direct_mail",
+            raise_if_not_found=False,
         ),
     )
     enrollable_ids = fields.Many2many(
@@ -34,22 +35,27 @@ class ProspectSequenceEnrollWizard(models.TransientModel):
     def _split_leads(self):
         """Leads that can be enrolled, and the others grouped by why not."""
         self.ensure_one()
-        running = self.env["prospect.sequence.enrollment"].search(
-            [("lead_id", "in", self.lead_ids.ids), ("state", "=", "running")]
-        ).lead_id
+        running = (
+            self.env["prospect.sequence.enrollment"]
+            .search([("lead_id", "in", self.lead_ids.ids), ("state", "=", "running")])
+            .lead_id
+        )
         skipped = {
             self.env._("closed"): self.lead_ids.filtered(
                 lambda lead: lead.stage_id.is_won or not lead.active
             ),
             self.env._("without an email address"): self.lead_ids.filtered(
-                lambda lead: not (lead.email_normalized or lead.partner_id.email_normalized)
+                lambda lead: (
+                    not (lead.email_normalized or lead.partner_id.email_normalized)
+                )
             ),
             self.env._("already in a running sequence"): running,
         }
         if self.sequence_id.company_id:
             skipped[self.env._("of another company")] = self.lead_ids.filtered(
-                lambda lead: lead.company_id
-                and lead.company_id != self.sequence_id.company_id
+                lambda lead: (
+                    lead.company_id and lead.company_id != self.sequence_id.company_id
+                )
             )
         taken = self.env["crm.lead"]
         for reason, leads in skipped.items():
@@ -62,7 +68,10 @@ class ProspectSequenceEnrollWizard(models.TransientModel):
         leads, _skipped = self._split_leads()
         if not leads:
             raise UserError(
-                self.env._("None of these leads can be enrolled:\n%(why)s", why=self.skipped_summary)
+                self.env._(
+                    "None of these leads can be enrolled:\n%(why)s",
+                    why=self.skipped_summary,
+                )
             )
         self.env["prospect.sequence.enrollment"].create(
             [{"lead_id": lead.id, "sequence_id": self.sequence_id.id} for lead in leads]
@@ -73,7 +82,9 @@ class ProspectSequenceEnrollWizard(models.TransientModel):
             sequence=self.sequence_id.name,
         )
         if self.skipped_summary:
-            message += " " + self.env._("Not enrolled: %(why)s", why=self.skipped_summary.replace("\n", ", "))
+            message += " " + self.env._(
+                "Not enrolled: %(why)s", why=self.skipped_summary.replace("\n", ", ")
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
