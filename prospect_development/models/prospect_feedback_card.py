@@ -1,0 +1,325 @@
+import re
+import secrets
+from datetime import date, timedelta
+
+from markupsafe import Markup
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, email_normalize, format_date, plaintext2html
+
+from .. import rules
+
+INTERESTS = [("none", "Not for us"), ("later", "Maybe later"), ("now", "Yes, now")]
+CALL_TIMES = [("morning", "Morning"), ("afternoon", "Afternoon"), ("any", "Any time")]
+# What the prospect's interest says about the need of the lead.
+NEED_OF_INTEREST = {"now": "clear", "later": "potential", "none": "none"}
+CONCERN_MAX_LENGTH = 2000
+CALL_DAYS_AHEAD = 365
+# secrets.token_urlsafe(32) gives 43 characters of the URL-safe base64 alphabet;
+# anything else is not a token of ours and never reaches the database.
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class ProspectFeedbackCard(models.Model):
+    """One mailing of a sequence sent to one lead, with the personal feedback card
+    it carries and what came back: the answers, a reply, a bounce."""
+
+    _name = "prospect.feedback.card"
+    _description = "Prospect Feedback Card"
+    _order = "date_sent desc, id desc"
+    _rec_name = "step_id"
+
+    enrollment_id = fields.Many2one(
+        "prospect.sequence.enrollment", required=True, ondelete="cascade", index=True
+    )
+    lead_id = fields.Many2one("crm.lead", required=True, ondelete="cascade", index=True)
+    sequence_id = fields.Many2one(
+        "prospect.sequence", required=True, ondelete="cascade", index=True
+    )
+    step_id = fields.Many2one(
+        "prospect.sequence.step", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one("res.company", index=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", index=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", index=True)
+    mail_message_id = fields.Many2one(
+        "mail.message", ondelete="set null", index="btree_not_null"
+    )
+    token = fields.Char(
+        required=True,
+        copy=False,
+        default=lambda self: secrets.token_urlsafe(32),
+        groups="sales_team.group_sale_manager",
+    )
+    date_sent = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    date_expire = fields.Datetime(string="Card Valid Until", required=True)
+    date_answered = fields.Datetime(readonly=True, index="btree_not_null")
+    interest = fields.Selection(INTERESTS, readonly=True)
+    call_wanted = fields.Boolean(string="Call Asked For", readonly=True)
+    call_date = fields.Date(string="Preferred Call Date", readonly=True)
+    call_time = fields.Selection(
+        CALL_TIMES, string="Preferred Call Time", readonly=True
+    )
+    proposal_wanted = fields.Boolean(string="Proposal Asked For", readonly=True)
+    concern = fields.Text(string="Main Concern", readonly=True)
+    opt_out = fields.Boolean(
+        string="Opted Out", readonly=True, help="Asked not to receive mailings anymore."
+    )
+    date_replied = fields.Datetime(
+        readonly=True, help="First mail of the prospect on the lead after this mailing."
+    )
+    bounced = fields.Boolean(readonly=True)
+
+    _sql_constraints = [
+        ("token_unique", "UNIQUE(token)", "A feedback card token is unique."),
+        (
+            "enrollment_step_unique",
+            "UNIQUE(enrollment_id, step_id)",
+            "A step of a sequence is sent only once per enrolment.",
+        ),
+    ]
+
+    # ------------------------------------------------------------
+    # CARD LIFE
+    # ------------------------------------------------------------
+
+    def _get_url(self):
+        self.ensure_one()
+        return f"{self.lead_id.get_base_url()}/prospect/feedback/{self.sudo().token}"
+
+    @api.model
+    def _find_by_token(self, token):
+        """The card of this token, or an empty recordset (to be called as sudo: the
+        token is the visitor's only credential)."""
+        if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
+            return self.browse()
+        return self.search([("token", "=", token)], limit=1)
+
+    def _is_expired(self):
+        self.ensure_one()
+        return self.date_expire < fields.Datetime.now()
+
+    # ------------------------------------------------------------
+    # ANSWERS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_answer_errors(self, form):
+        """What is wrong with the submitted form: a dict mapping each faulty field
+        to a translated message (empty when the answers can be recorded)."""
+        errors = {}
+        interest = form.get("interest") or ""
+        opt_out = form.get("opt_out") == "yes"
+        # opting out alone is enough: nobody has to answer questions to unsubscribe
+        if interest not in dict(INTERESTS) and not (opt_out and not interest):
+            errors["interest"] = self.env._("Tell us whether this is relevant for you.")
+        if form.get("call_wanted") == "yes":
+            if (
+                form.get("call_date")
+                and self._parse_call_date(form["call_date"]) is None
+            ):
+                errors["call_date"] = self.env._(
+                    "Choose a call date between today and a year from now."
+                )
+            if (form.get("call_time") or "any") not in dict(CALL_TIMES):
+                errors["call_time"] = self.env._("Choose when we may call you.")
+        if len(self._clean_text(form.get("concern"))) > CONCERN_MAX_LENGTH:
+            errors["concern"] = self.env._(
+                "Your concern is too long: %(max)s characters at most.",
+                max=CONCERN_MAX_LENGTH,
+            )
+        return errors
+
+    @api.model
+    def _parse_answers(self, form):
+        """Values of the card from the submitted form, or a UserError listing what is
+        wrong with it. ``form`` maps field names to strings, as posted."""
+        errors = self._get_answer_errors(form)
+        if errors:
+            raise UserError("\n".join(errors.values()))
+        call_wanted = form.get("call_wanted") == "yes"
+        concern = self._clean_text(form.get("concern"))
+        return {
+            "interest": form.get("interest") or False,
+            "call_wanted": call_wanted,
+            "call_date": (
+                call_wanted
+                and form.get("call_date")
+                and self._parse_call_date(form["call_date"])
+            )
+            or False,
+            "call_time": call_wanted and (form.get("call_time") or "any"),
+            "proposal_wanted": form.get("proposal_wanted") == "yes",
+            "concern": concern or False,
+            "opt_out": form.get("opt_out") == "yes",
+        }
+
+    @api.model
+    def _parse_call_date(self, value):
+        """The date of an ISO ``YYYY-MM-DD`` string when it lies between today and
+        a year from now, else None."""
+        if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
+            return None
+        try:
+            call_date = date.fromisoformat(value)
+        except ValueError:
+            return None
+        today = fields.Date.context_today(self)
+        if not today <= call_date <= today + timedelta(days=CALL_DAYS_AHEAD):
+            return None
+        return call_date
+
+    @api.model
+    def _clean_text(self, value):
+        """Free text as stored: stripped, without the NUL characters PostgreSQL
+        refuses in text columns."""
+        if not isinstance(value, str):
+            return ""
+        return value.replace("\x00", "").strip()
+
+    def _submit(self, answers):
+        """Record the answers of the prospect, once: returns False when the card was
+        already answered (or expired) meanwhile, so a repeated or concurrent
+        submission changes nothing."""
+        self.ensure_one()
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE prospect_feedback_card
+                   SET date_answered = NOW() AT TIME ZONE 'UTC'
+                 WHERE id = %(id)s
+                   AND date_answered IS NULL
+                   AND date_expire >= NOW() AT TIME ZONE 'UTC'
+             RETURNING id
+                """,
+                id=self.id,
+            )
+        )
+        if not self.env.cr.fetchone():
+            return False
+        self.invalidate_recordset(["date_answered"])
+        self.write(answers)
+        card = self
+        if self.env.user._is_public():
+            # answered on the public page: OdooBot updates the lead on the
+            # prospect's word (not "Public user" in the chatter and notifications)
+            card = self.with_user(SUPERUSER_ID)
+        card._apply_to_lead()
+        return True
+
+    def _apply_to_lead(self):
+        """What the answers change on the lead: need, score, last contact, a note,
+        activities for the salesperson, and the end of the sequence when the
+        salesperson takes over or the prospect opts out."""
+        self.ensure_one()
+        lead = self.lead_id
+        author = lead.partner_id or self.env.ref("base.partner_root")
+        values = {
+            "engagement_score": min(
+                100, lead.engagement_score + rules.SCORE_POINTS["feedback"]
+            ),
+            "last_contact_date": fields.Date.context_today(self),
+        }
+        if self.interest and lead.active and not lead.stage_id.is_won:
+            values["need_status"] = NEED_OF_INTEREST[self.interest]
+        # the need changed because the prospect said so, not the public user
+        lead._track_set_author(author)
+        lead.write(values)
+        # the note and the activities are read by the sales team, in its language
+        card = self.with_context(lang=self._get_staff_lang())
+        # a log on the lead: the prospect must not become a follower of it
+        lead.with_context(mail_create_nosubscribe=True).message_post(
+            body=card._get_answers_note(),
+            subtype_xmlid="mail.mt_note",
+            author_id=author.id,
+        )
+        card._schedule_followups()
+        if self.opt_out:
+            email = email_normalize(lead.partner_id.email or lead.email_from)
+            if email:
+                self.env["mail.blacklist"]._add(
+                    email, message=card.env._("Opted out on a feedback card.")
+                )
+            lead._prospect_stop_sequences("opt_out")
+        elif self.call_wanted or self.proposal_wanted or self.interest == "now":
+            self.enrollment_id._stop("feedback")
+
+    def _get_staff_lang(self):
+        self.ensure_one()
+        lead = self.lead_id
+        owner = lead.user_id or lead.team_id.user_id
+        return (
+            owner.lang
+            or lead.company_id.partner_id.lang
+            or self.env.company.partner_id.lang
+            or self.env.lang
+        )
+
+    def _get_selection_label(self, field_name):
+        self.ensure_one()
+        labels = dict(self._fields[field_name]._description_selection(self.env))
+        return labels.get(self[field_name], "")
+
+    def _get_answers_note(self):
+        self.ensure_one()
+        lines = []
+        if self.interest:
+            lines.append(
+                (self.env._("Interest"), self._get_selection_label("interest"))
+            )
+        if self.call_wanted:
+            when = ", ".join(
+                part
+                for part in (
+                    self.call_date and format_date(self.env, self.call_date),
+                    self._get_selection_label("call_time"),
+                )
+                if part
+            )
+            lines.append((self.env._("Call asked for"), when or self.env._("yes")))
+        if self.proposal_wanted:
+            lines.append((self.env._("Proposal asked for"), self.env._("yes")))
+        if self.concern:
+            lines.append((self.env._("Main concern"), self.concern))
+        if self.opt_out:
+            lines.append(
+                (self.env._("Mailings"), self.env._("asked to receive no more"))
+            )
+        # Markup's % escapes the prospect's text: it is shown, never interpreted
+        items = Markup("").join(
+            Markup("<li><b>%s</b>: %s</li>") % (label, value) for label, value in lines
+        )
+        return Markup("<p>%s</p><ul>%s</ul>") % (
+            self.env._("Feedback card answered (%(step)s):", step=self.step_id.name),
+            items,
+        )
+
+    def _schedule_followups(self):
+        self.ensure_one()
+        lead = self.lead_id
+        owner = lead.user_id or lead.team_id.user_id
+        if not owner:
+            return
+        today = fields.Date.context_today(self)
+        if self.call_wanted:
+            lead.activity_schedule(
+                "mail.mail_activity_data_call",
+                date_deadline=self.call_date or today,
+                user_id=owner.id,
+                summary=self.env._(
+                    "Call asked for on the feedback card (%(when)s)",
+                    when=self._get_selection_label("call_time"),
+                ),
+            )
+        if self.proposal_wanted:
+            lead.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=today,
+                user_id=owner.id,
+                summary=self.env._("Proposal asked for on the feedback card"),
+                # the concern is plain text: escaped, never read as HTML
+                note=plaintext2html(self.concern) if self.concern else False,
+            )
