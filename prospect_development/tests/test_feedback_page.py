@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
-from odoo.tools import mute_logger
+from odoo.tools import html_escape, mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
@@ -361,13 +361,17 @@ class TestFeedbackPage(HttpCase):
         self.assertEqual(response.status_code, 400)
         page = response.text
         self.assertIn("o_prospect_feedback_form", page)
+        # the messages come in the prospect's language
+        card = self.card.with_context(lang="zh_CN")
         for message in (
-            "Tell us whether this is relevant for you.",
-            "Choose a call date between today and a year from now.",
-            "Choose when we may call you.",
-            "Your concern is too long: 2000 characters at most.",
+            card.env._("Tell us whether this is relevant for you."),
+            card.env._("Choose a call date between today and a year from now."),
+            card.env._("Choose when we may call you."),
+            card.env._(
+                "Your concern is too long: %(max)s characters at most.", max=2000
+            ),
         ):
-            self.assertIn(message, page)
+            self.assertIn(html_escape(message), page)
         self.assertIn(long_concern, page, "what the visitor typed is kept")
         self.assertIn(
             f'value="{fields.Date.to_string(self.today - timedelta(days=1))}"', page
@@ -385,7 +389,15 @@ class TestFeedbackPage(HttpCase):
         before = self._snapshot()
         response = self._post({"interest": "now", "concern": "x" * 1_000_000})
         self.assertEqual(response.status_code, 400)
-        self.assertIn("Your concern is too long", response.text)
+        card = self.card.with_context(lang="zh_CN")
+        self.assertIn(
+            html_escape(
+                card.env._(
+                    "Your concern is too long: %(max)s characters at most.", max=2000
+                )
+            ),
+            response.text,
+        )
         self.assertEqual(self._snapshot(), before)
 
     @mute_logger("odoo.http")
