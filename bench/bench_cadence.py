@@ -10,9 +10,14 @@ Usage (Odoo 18 importable by python3 or $ODOO_PYTHON; PostgreSQL running):
     python3 bench/bench_cadence.py [--leads 100000] [--sample 2000] [--keep]
 """
 
-import argparse
-
-from benchlib import drop_database, environment, open_database, timed
+from benchlib import (
+    build_dataset,
+    drop_database,
+    environment,
+    open_database,
+    parse_arguments,
+    timed,
+)
 
 from odoo import fields
 from odoo.tools import SQL
@@ -66,20 +71,11 @@ def per_lead(env, sample):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--leads", type=int, default=100_000)
-    parser.add_argument("--sample", type=int, default=2_000)
-    parser.add_argument("--db", default="pd_bench_cadence")
-    parser.add_argument("--keep", action="store_true", help="keep the database")
-    args = parser.parse_args()
+    args = parse_arguments(__doc__.splitlines()[0], 100_000, 2_000, "pd_bench_cadence")
 
     print(f"# Cadence benchmark: {args.leads:,} due leads")
     registry = open_database(args.db)
-    with registry.cursor() as cr:
-        env = environment(cr)
-        _, build_time, _ = timed(lambda: populate(env, args.leads))
-        cr.commit()
-    print(f"dataset built in {build_time:.0f} s")
+    build_dataset(registry, populate, args.leads)
 
     with registry.cursor() as cr:
         env = environment(cr)

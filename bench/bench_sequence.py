@@ -14,9 +14,14 @@ Usage (Odoo 18 importable by python3 or $ODOO_PYTHON; PostgreSQL running):
     python3 bench/bench_sequence.py [--leads 10000] [--sample 500] [--keep]
 """
 
-import argparse
-
-from benchlib import drop_database, environment, open_database, timed
+from benchlib import (
+    build_dataset,
+    drop_database,
+    environment,
+    open_database,
+    parse_arguments,
+    timed,
+)
 
 from odoo.tools import SQL
 
@@ -213,20 +218,11 @@ def report_pivot(env):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--leads", type=int, default=10_000)
-    parser.add_argument("--sample", type=int, default=500)
-    parser.add_argument("--db", default="pd_bench_sequence")
-    parser.add_argument("--keep", action="store_true", help="keep the database")
-    args = parser.parse_args()
+    args = parse_arguments(__doc__.splitlines()[0], 10_000, 500, "pd_bench_sequence")
 
     print(f"# Sequence benchmark: {args.leads:,} enrolments due")
     registry = open_database(args.db)
-    with registry.cursor() as cr:
-        env = environment(cr)
-        _, build_time, _ = timed(lambda: populate(env, args.leads))
-        cr.commit()
-    print(f"dataset built in {build_time:.0f} s")
+    build_dataset(registry, populate, args.leads)
 
     with registry.cursor() as cr:
         env = environment(cr)

@@ -1,5 +1,6 @@
-"""What the benchmarks share: a fresh database, the registry, timers."""
+"""What the benchmarks share: arguments, a fresh database, the registry, timers."""
 
+import argparse
 import os
 import resource
 import subprocess
@@ -64,3 +65,22 @@ def environment(cr):
 def drop_database(db):
     odoo.sql_db.close_all()
     subprocess.run(["dropdb", "--if-exists", db], check=False)
+
+
+def parse_arguments(description, leads, sample, db):
+    """The options every benchmark takes: its size, the baseline's sample, its
+    database, and whether to keep it."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--leads", type=int, default=leads)
+    parser.add_argument("--sample", type=int, default=sample)
+    parser.add_argument("--db", default=db)
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    return parser.parse_args()
+
+
+def build_dataset(registry, populate, *args):
+    """Run ``populate(env, *args)`` in its own committed transaction, timed."""
+    with registry.cursor() as cr:
+        _, build_time, _ = timed(lambda: populate(environment(cr), *args))
+        cr.commit()
+    print(f"dataset built in {build_time:.0f} s")
