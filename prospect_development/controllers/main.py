@@ -33,14 +33,8 @@ class ProspectFeedbackController(http.Controller):
         methods=["GET"],
     )
     def prospect_feedback(self, token, **kwargs):
-        card_sudo = self._get_card(token)
-        if not card_sudo:
-            return self._render_invalid()
-        card_sudo = self._set_card_lang(card_sudo)
-        closed = self._render_closed(card_sudo)
-        if closed is not None:
-            return closed
-        return self._render_form(card_sudo)
+        card_sudo, refusal = self._open_card(token)
+        return refusal or self._render_form(card_sudo)
 
     @http.route(
         FEEDBACK_ROUTE,
@@ -51,13 +45,9 @@ class ProspectFeedbackController(http.Controller):
         methods=["POST"],
     )
     def prospect_feedback_submit(self, token, **post):
-        card_sudo = self._get_card(token)
-        if not card_sudo:
-            return self._render_invalid()
-        card_sudo = self._set_card_lang(card_sudo)
-        closed = self._render_closed(card_sudo)
-        if closed is not None:
-            return closed
+        card_sudo, refusal = self._open_card(token)
+        if refusal:
+            return refusal
         # uploaded files or anything else than text are no answers
         form = {key: value for key, value in post.items() if isinstance(value, str)}
         errors = card_sudo._get_answer_errors(form)
@@ -73,6 +63,15 @@ class ProspectFeedbackController(http.Controller):
     # ------------------------------------------------------------
     # TOOLS
     # ------------------------------------------------------------
+
+    def _open_card(self, token):
+        """``(card, None)`` for a card that takes answers, in the prospect's
+        language; else ``(card or None, the polite page to show instead)``."""
+        card_sudo = self._get_card(token)
+        if not card_sudo:
+            return None, self._render_invalid()
+        card_sudo = self._set_card_lang(card_sudo)
+        return card_sudo, self._render_closed(card_sudo)
 
     def _get_card(self, token):
         """The card of the token, sudo-ed (the token is the credential), or an empty
