@@ -45,9 +45,12 @@ class ProspectRescoreEngine(models.AbstractModel):
     _batch_size = 50_000
 
     @api.model
-    def _run(self, batch_size=None):
-        """Rescore everything; returns the number of leads written."""
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
+    def _run(self, batch_size=None, auto_commit=None):
+        """Rescore everything; returns the number of leads written. Commits after
+        each batch unless testing, or told not to (``auto_commit=False``: the
+        install hook, which is all or nothing)."""
+        if auto_commit is None:
+            auto_commit = not getattr(threading.current_thread(), "testing", False)
         self.env.flush_all()
         settings = self.env["crm.lead"]._prospect_settings()
         today = fields.Date.context_today(self)

@@ -13,3 +13,4 @@ from . import test_views
 from . import test_feedback_page
 from . import test_sequence
 from . import test_sequence_report
+from . import test_install
