@@ -155,7 +155,54 @@ def settings_errors(values):
         errors.append(("cost_factor", {}))
     if not 0 <= values["score_threshold"] <= 100:
         errors.append(("score_threshold", {}))
+    for key, maximum in SETTINGS_MAXIMA.items():
+        if values[key] > maximum:
+            errors.append(("too_large", {"key": key, "max": maximum}))
     return errors
+
+
+# Largest sensible value of the settings: a century of days, and so on. Beyond,
+# dates overflow and the method means nothing.
+MAX_DAYS = 36500
+SETTINGS_MAXIMA = {
+    **dict.fromkeys(
+        (
+            "lookback_days",
+            "grade_a_days",
+            "grade_b_days",
+            "grade_c_days",
+            "cadence_a_days",
+            "cadence_b_days",
+            "cadence_c_days",
+            "cadence_d_days",
+            "abandon_days",
+            "score_half_life_days",
+        ),
+        MAX_DAYS,
+    ),
+    "abandon_touches": 100_000,
+    "care_days_ahead": 366,
+    "abandon_cost_factor": 1_000,
+    "cost_per_touch": 1_000_000_000,
+}
+
+
+def sane_settings(values):
+    """``values`` where the settings that could not be saved through the settings
+    screen (edited by hand in the system parameters) are back to their defaults, so
+    that a bad parameter never stops the scheduled jobs."""
+    values = dict(values)
+    for code, params in settings_errors(values):
+        keys = {
+            "pct_negative": ("tier_super_pct", "tier_large_pct", "tier_medium_pct"),
+            "pct_total": ("tier_super_pct", "tier_large_pct", "tier_medium_pct"),
+            "grade_order": ("grade_a_days", "grade_b_days", "grade_c_days"),
+            "cost_factor": ("abandon_cost_factor",),
+            "score_threshold": ("score_threshold",),
+        }.get(code, (params.get("key"),))
+        for key in keys:
+            values[key] = DEFAULTS[key]
+    return values
 
 
 # Public mail providers: two people with an address there are not colleagues.

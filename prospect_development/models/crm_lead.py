@@ -1,3 +1,4 @@
+import math
 from datetime import date
 
 from odoo import _, api, fields, models
@@ -379,7 +380,9 @@ class CrmLead(models.Model):
                 settings[key] = type(default)(raw) if raw else default
             except ValueError:
                 settings[key] = default
-        return settings
+            if isinstance(settings[key], float) and not math.isfinite(settings[key]):
+                settings[key] = default
+        return rules.sane_settings(settings)
 
     def _message_post_after_hook(self, message, msg_vals):
         """A touch or an answer is a contact: the cadence restarts from today."""

@@ -1,7 +1,12 @@
-from odoo import _, fields, models
+import math
+
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from .. import rules
+
+# Largest value a PostgreSQL integer column holds.
+MAX_INTEGER = 2**31 - 1
 
 
 def _param(key):
@@ -143,9 +148,53 @@ class ResConfigSettings(models.TransientModel):
         default=rules.DEFAULTS["care_mode"],
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_prospect_numbers(vals)
+        return super().create(vals_list)
+
+    @api.model
+    def _check_prospect_numbers(self, vals):
+        """Refuse what is not a number, or does not fit the database, with a clear
+        message instead of a database error."""
+        messages = []
+        for key in rules.DEFAULTS:
+            name = f"prospect_{key}"
+            field = self._fields[name]
+            if vals.get(name) in (None, False) or field.type not in (
+                "integer",
+                "float",
+            ):
+                continue
+            label = field.get_description(self.env)["string"]
+            try:
+                number = float(vals[name])
+            except (TypeError, ValueError):
+                messages.append(_("%(setting)s must be a number.", setting=label))
+                continue
+            if not math.isfinite(number) or abs(number) > MAX_INTEGER:
+                messages.append(
+                    _(
+                        "%(setting)s cannot exceed %(max)s.",
+                        setting=label,
+                        max=rules.SETTINGS_MAXIMA.get(key, 100),
+                    )
+                )
+        if messages:
+            raise ValidationError("\n".join(messages))
+
     def set_values(self):
         self._check_prospect_settings()
-        return super().set_values()
+        result = super().set_values()
+        # Odoo drops a parameter set to 0 (it reads as "unset"): keep our zeros,
+        # which mean something (no super customers, greetings on the day itself)
+        params = self.env["ir.config_parameter"].sudo()
+        for key, default in rules.DEFAULTS.items():
+            value = self[f"prospect_{key}"]
+            if isinstance(default, int | float) and value == 0 and default != 0:
+                params.set_param(_param(key), repr(value))
+        return result
 
     def _check_prospect_settings(self):
         values = {key: self[f"prospect_{key}"] for key in rules.DEFAULTS}
@@ -182,6 +231,17 @@ class ResConfigSettings(models.TransientModel):
                 messages.append(_("The abandonment cost factor must be above 0."))
             elif code == "score_threshold":
                 messages.append(_("The sales-ready score goes from 0 to 100."))
+            elif code == "too_large":
+                label = self._fields[f"prospect_{params['key']}"].get_description(
+                    self.env
+                )["string"]
+                messages.append(
+                    _(
+                        "%(setting)s cannot exceed %(max)s.",
+                        setting=label,
+                        max=params["max"],
+                    )
+                )
             elif code == "not_negative":
                 label = self._fields[f"prospect_{params['key']}"].get_description(
                     self.env

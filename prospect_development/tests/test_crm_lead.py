@@ -158,3 +158,46 @@ class TestCrmLeadProspect(ProspectCase):
             ("id", "in", (due | not_due).ids),
         ]
         self.assertEqual(self.env["crm.lead"].search(domain), due)
+
+
+@tagged("post_install", "-at_install")
+class TestLeadImport(ProspectCase):
+    def test_import_with_unknown_selection_values(self):
+        """A CSV import with values the method does not know gets Odoo's import
+        errors, line by line, and imports nothing."""
+        Lead = self.env["crm.lead"].with_user(self.user_sales_salesman)
+        count = Lead.search_count([])
+        result = Lead.load(
+            ["name", "need_status", "key_account_colour"],
+            [
+                ["Imported fine", "clear", "red"],
+                ["Unknown need", "urgent", ""],
+                ["Unknown colour", "", "purple"],
+            ],
+        )
+        self.assertFalse(result["ids"])
+        errors = [
+            message for message in result["messages"] if message["type"] == "error"
+        ]
+        self.assertEqual({message["rows"]["from"] for message in errors}, {1, 2})
+        self.assertTrue(
+            all("urgent" in m["message"] or "purple" in m["message"] for m in errors)
+        )
+        self.assertEqual(Lead.search_count([]), count)
+
+    def test_import_with_labels(self):
+        result = (
+            self.env["crm.lead"]
+            .with_user(self.user_sales_salesman)
+            .load(
+                ["name", "need_status", "key_account_colour"],
+                [["Imported by label", "Clear need", "White"]],
+            )
+        )
+        lead = self.env["crm.lead"].browse(result["ids"])
+        self.assertEqual(
+            (lead.need_status, lead.key_account_colour), ("clear", "white")
+        )
+        self.assertEqual(
+            lead.prospect_grade, "d", "graded at once, without a closing date"
+        )

@@ -1,5 +1,8 @@
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import TransactionCase, tagged, users
 from odoo.tools import mute_logger
@@ -85,6 +88,82 @@ class TestSettings(TransactionCase):
                 ):
                     settings.execute()
                 self.assertEqual(self._params(), before)
+
+    @users("pd_settings_admin")
+    def test_huge_and_wrong_values_are_refused(self):
+        before = self._params()
+        invalid = [
+            ({"prospect_lookback_days": 10**12}, "cannot exceed 36500"),
+            ({"prospect_cadence_a_days": 40_000}, "cannot exceed 36500"),
+            ({"prospect_abandon_touches": 2**31}, "cannot exceed 100000"),
+            ({"prospect_cost_per_touch": 1e300}, "cannot exceed 1000000000"),
+            ({"prospect_cost_per_touch": float("inf")}, "cannot exceed"),
+            ({"prospect_abandon_cost_factor": float("nan")}, "cannot exceed"),
+            ({"prospect_care_days_ahead": "soon"}, "must be a number"),
+            ({"prospect_score_threshold": [60]}, "must be a number"),
+        ]
+        for values, message in invalid:
+            with self.subTest(values=values):
+                with (
+                    self.assertRaisesRegex(ValidationError, re.escape(message)),
+                    mute_logger("odoo.sql_db"),
+                ):
+                    self.env["res.config.settings"].create(values).execute()
+                self.assertEqual(self._params(), before)
+
+    @settings(max_examples=80, deadline=None)
+    @given(
+        st.dictionaries(
+            st.sampled_from(
+                sorted(rules.DEFAULTS.keys() - {"revenue_source", "care_mode"})
+            ),
+            st.one_of(
+                st.integers(-(2**40), 2**40),
+                st.sampled_from([-1, 0, 1, 99, 100, 101, 36_500, 36_501, 2**31]),
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    def test_settings_fuzz(self, values):
+        """Any mix of values: refused with a message and nothing saved, or saved and
+        the nightly jobs run with it."""
+        before = self._params()
+        vals = {f"prospect_{key}": value for key, value in values.items()}
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                self.env["res.config.settings"].create(vals).execute()
+        except ValidationError as error:
+            self.assertTrue(str(error))
+            self.assertEqual(self._params(), before, "nothing saved")
+            return
+        saved = self.env["crm.lead"]._prospect_settings()
+        for key, value in values.items():
+            self.assertEqual(saved[key], value)
+        self.assertIsInstance(self.env["crm.lead"]._action_prospect_rescore(), int)
+
+    def test_parameters_edited_by_hand_never_stop_the_jobs(self):
+        params = self.env["ir.config_parameter"]
+        for key, raw in (
+            ("lookback_days", "999999999"),
+            ("grade_b_days", "10"),
+            ("abandon_cost_factor", "nan"),
+            ("tier_super_pct", "90"),
+            ("tier_large_pct", "90"),
+        ):
+            params.set_param(f"prospect_development.{key}", raw)
+        settings = self.env["crm.lead"]._prospect_settings()
+        for key in (
+            "lookback_days",
+            "grade_a_days",
+            "grade_b_days",
+            "grade_c_days",
+            "abandon_cost_factor",
+            "tier_super_pct",
+            "tier_large_pct",
+        ):
+            self.assertEqual(settings[key], rules.DEFAULTS[key], key)
+        self.assertIsInstance(self.env["crm.lead"]._action_prospect_rescore(), int)
 
     def test_unreadable_parameter_falls_back_to_default(self):
         self.env["ir.config_parameter"].set_param(
