@@ -19,6 +19,7 @@
         "wizard/prospect_abandon_wizard_views.xml",
         "wizard/prospect_handover_wizard_views.xml",
         "wizard/prospect_sequence_enroll_wizard_views.xml",
+        "wizard/prospect_tier_report_views.xml",
         "views/crm_lead_views.xml",
         "views/prospect_cadence_rule_views.xml",
         "views/prospect_care_holiday_views.xml",
@@ -30,6 +31,7 @@
         "views/prospect_feedback_templates.xml",
         "views/res_config_settings_views.xml",
         "views/prospect_development_menus.xml",
+        "views/prospect_pyramid_views.xml",
     ],
     "demo": [
         "demo/prospect_demo.xml",

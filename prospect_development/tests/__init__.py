@@ -13,4 +13,5 @@ from . import test_views
 from . import test_feedback_page
 from . import test_sequence
 from . import test_sequence_report
+from . import test_tier_report
 from . import test_install

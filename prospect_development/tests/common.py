@@ -12,6 +12,9 @@ class ProspectCase(TestCrmCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # one "today" for everyone: crm's test users have no time zone (UTC), while
+        # the superuser of a demo database lives in Brussels, a day ahead at night
+        cls.env.user.tz = False
         cls.today = fields.Date.context_today(cls.env["crm.lead"])
         cls.pyramid_company = cls.env["res.company"].create(
             {"name": "Pyramid Test Company", "currency_id": cls.env.ref("base.USD").id}

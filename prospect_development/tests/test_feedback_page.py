@@ -353,7 +353,7 @@ class TestFeedbackPage(HttpCase):
             {
                 "interest": "maybe",
                 "call_wanted": "yes",
-                "call_date": fields.Date.to_string(self.today - timedelta(days=1)),
+                "call_date": fields.Date.to_string(self.today - timedelta(days=3)),
                 "call_time": "midnight",
                 "concern": long_concern,
             }
@@ -374,7 +374,7 @@ class TestFeedbackPage(HttpCase):
             self.assertIn(html_escape(message), page)
         self.assertIn(long_concern, page, "what the visitor typed is kept")
         self.assertIn(
-            f'value="{fields.Date.to_string(self.today - timedelta(days=1))}"', page
+            f'value="{fields.Date.to_string(self.today - timedelta(days=3))}"', page
         )
         self.assertRegex(page, r'id="call_wanted_yes"[^>]*checked')
         self.assertEqual(self._snapshot(), before, "nothing saved")

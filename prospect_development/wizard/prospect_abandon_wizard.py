@@ -29,7 +29,10 @@ class ProspectAbandonWizard(models.TransientModel):
         if not leads:
             raise UserError(_("These leads are already closed."))
         leads.write(
-            {"abandon_reason": self.reason, "date_abandoned": fields.Date.today()}
+            {
+                "abandon_reason": self.reason,
+                "date_abandoned": fields.Date.context_today(self),
+            }
         )
         leads.action_set_lost(
             lost_reason_id=self.env.ref("prospect_development.lost_reason_abandoned").id
