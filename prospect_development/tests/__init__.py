@@ -15,3 +15,4 @@ from . import test_sequence
 from . import test_sequence_report
 from . import test_tier_report
 from . import test_install
+from . import test_access_matrix
