@@ -4,11 +4,13 @@
 #   ./scripts/test.sh [extra pytest args, e.g. -k tour]
 #
 # Stages: lint (ruff, pylint-odoo mandatory checks) -> tools -> install without demo,
-# update twice, uninstall -> install with demo -> pytest (incl. HttpCase tours).
+# update twice, uninstall -> install with demo -> pytest (incl. HttpCase tours)
+# -> faults (the crons SIGKILLed in a real server, PostgreSQL restarted mid-run).
 # Environment:
 #   ODOO_PYTHON=...        Python that imports Odoo 18.0 (default: python3)
 #   SKIP_LINT=1            skip the lint stage (local iteration only)
 #   SKIP_INSTALL_CHECKS=1  skip the no-demo install/update/uninstall stage (local only)
+#   SKIP_FAULTS=1          skip the fault-injection stage (local only)
 #   KEEP_DB=1              keep the test databases (names are printed)
 set -euo pipefail
 
@@ -266,6 +268,24 @@ elif ((rc != 0)); then
     die "$rc" "pytest failed (exit code $rc)"
 fi
 stage_end
+
+# ---------------------------------------------------------------------------
+# Faults: SIGKILL and PostgreSQL restart in the middle of the crons
+# ---------------------------------------------------------------------------
+if [[ "${SKIP_FAULTS:-0}" == 1 ]]; then
+    info $'\n== Faults: skipped (SKIP_FAULTS=1)'
+else
+    stage_begin "Faults (crons SIGKILLed in odoo --workers=2, PostgreSQL restarted)"
+    FAULT_ARGS=()
+    # the restart needs Debian's cluster tools and the 15/main cluster
+    if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+        FAULT_ARGS+=(--no-pg-restart)
+        info "pg_ctlcluster not found: PostgreSQL will not be restarted"
+    fi
+    "$PY" "$REPO_ROOT/robustness/faults.py" --db "pd_test_faults_$$" "${FAULT_ARGS[@]}" \
+        || die "fault-injection run failed (output above)"
+    stage_end
+fi
 
 stage_summary
 info "All stages passed."

@@ -85,7 +85,7 @@ class ProspectCadenceEngine(models.AbstractModel):
                     WHERE activity.res_model = 'crm.lead'
                       AND activity.res_id = lead.id
                       AND activity.prospect_cadence AND activity.active)
-             ORDER BY lead.next_contact_date, lead.id
+             ORDER BY lead.id
             """,
                 today=today,
             )

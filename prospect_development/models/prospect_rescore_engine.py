@@ -54,9 +54,11 @@ class ProspectRescoreEngine(models.AbstractModel):
         self.env.flush_all()
         settings = self.env["crm.lead"]._prospect_settings()
         today = fields.Date.context_today(self)
-        # the passes hash every partner and lead once: let them do it in memory
-        # (this transaction only; the server default is 4 MB)
-        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
+        if auto_commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+            self._begin_batch_transaction()
+        else:
+            self.env.cr.execute("SET LOCAL work_mem = '64MB'")
         self._prepare(settings, today)
         bounds = self._batch_bounds(batch_size or self._batch_size)
         written = 0
@@ -70,10 +72,20 @@ class ProspectRescoreEngine(models.AbstractModel):
                 )
                 # each batch is final: a kill after this loses nothing already done
                 self.env.cr.commit()  # pylint: disable=invalid-commit
+                self._begin_batch_transaction()
         self.env["crm.lead"].invalidate_model([*ENGINE_FIELDS, "prospect_history_ids"])
         self.env["prospect.lead.history"].invalidate_model()
         _logger.info("Prospect rescoring: %s leads written", written)
         return written
+
+    def _begin_batch_transaction(self):
+        """Start a transaction of the scheduled run in READ COMMITTED: a lead a
+        salesperson saves while its batch is written is waited for, then skipped
+        by the write_date guard, instead of failing the whole batch with a
+        serialization error (REPEATABLE READ, Odoo's default). The passes hash every
+        partner and lead once: let them do it in memory (the default is 4 MB)."""
+        self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
 
     def _prepare(self, settings, today):
         """The temporary tables of a run, ending with the leads to write."""

@@ -471,6 +471,9 @@ class ProspectSequenceEnrollment(models.Model):
                 }
             )
         if values:
+            # by lead, as the cadence does: followers are subscribed in the same
+            # order by both jobs, so running together they never deadlock
+            values.sort(key=lambda vals: vals["res_id"])
             self.env["mail.activity"].with_context(
                 mail_activity_quick_update=True
             ).create(values)
