@@ -19,7 +19,13 @@ import argparse
 import time
 from datetime import timedelta
 
-from benchlib import drop_database, environment, open_database, timed
+from benchlib import (
+    drop_database,
+    environment,
+    insert_customers,
+    open_database,
+    timed,
+)
 
 from odoo import fields
 from odoo.tools import SQL
@@ -43,24 +49,7 @@ def populate(env, leads, partners):
         ]
     )
     env.flush_all()
-    cr.execute(
-        SQL(
-            """
-        INSERT INTO res_partner (name, is_company, active, type, create_date,
-                                 write_date, email)
-        SELECT 'Bench Customer ' || i, TRUE, TRUE, 'contact', NOW(), NOW(),
-               'buyer' || i || '@bench.example'
-          FROM generate_series(1, %s) i
-        """,
-            partners,
-        )
-    )
-    cr.execute(
-        "UPDATE res_partner SET commercial_partner_id = id"
-        " WHERE commercial_partner_id IS NULL"
-    )
-    cr.execute("SELECT MIN(id), MAX(id) FROM res_partner WHERE name LIKE 'Bench %%'")
-    first_partner, last_partner = cr.fetchone()
+    first_partner, last_partner = insert_customers(cr, partners)
     # a third won over two years with a heavy-tailed revenue; the rest open
     cr.execute(
         SQL(

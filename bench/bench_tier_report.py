@@ -28,7 +28,14 @@ import tempfile
 import time
 from types import SimpleNamespace
 
-from benchlib import addons_path, drop_database, environment, open_database, rss_mb
+from benchlib import (
+    addons_path,
+    drop_database,
+    environment,
+    insert_customers,
+    open_database,
+    rss_mb,
+)
 
 from odoo import api
 from odoo.tools import SQL, config
@@ -90,24 +97,7 @@ def populate(env, leads):
     )
     env.flush_all()
     partners = max(leads // 3, 100)
-    cr.execute(
-        SQL(
-            """
-        INSERT INTO res_partner (name, is_company, active, type, create_date,
-                                 write_date, email)
-        SELECT 'Bench Customer ' || i, TRUE, TRUE, 'contact', NOW(), NOW(),
-               'buyer' || i || '@bench.example'
-          FROM generate_series(1, %s) i
-        """,
-            partners,
-        )
-    )
-    cr.execute(
-        "UPDATE res_partner SET commercial_partner_id = id"
-        " WHERE commercial_partner_id IS NULL"
-    )
-    cr.execute("SELECT MIN(id) FROM res_partner WHERE name LIKE 'Bench %%'")
-    first_partner = cr.fetchone()[0]
+    first_partner, _last = insert_customers(cr, partners)
     cr.execute(
         SQL(
             """

@@ -11,7 +11,7 @@ import time
 import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
-from odoo.tools import config
+from odoo.tools import SQL, config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -84,3 +84,26 @@ def build_dataset(registry, populate, *args):
         _, build_time, _ = timed(lambda: populate(environment(cr), *args))
         cr.commit()
     print(f"dataset built in {build_time:.0f} s")
+
+
+def insert_customers(cr, count):
+    """``count`` customer companies by SQL (their own commercial partner); returns
+    the first and last of their ids."""
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO res_partner (name, is_company, active, type, create_date,
+                                     write_date, email)
+            SELECT 'Bench Customer ' || i, TRUE, TRUE, 'contact', NOW(), NOW(),
+                   'buyer' || i || '@bench.example'
+              FROM generate_series(1, %s) i
+            """,
+            count,
+        )
+    )
+    cr.execute(
+        "UPDATE res_partner SET commercial_partner_id = id"
+        " WHERE commercial_partner_id IS NULL"
+    )
+    cr.execute("SELECT MIN(id), MAX(id) FROM res_partner WHERE name LIKE 'Bench %%'")
+    return cr.fetchone()

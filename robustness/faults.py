@@ -105,21 +105,6 @@ CRON_LABELS = {
 }
 STAGES = [["rescore"], ["cadence"], ["sequence", "care"]]
 SALES_LOGIN = "faults_sales"
-ENGINE_FIELDS = [
-    "pyramid_tier",
-    "pyramid_revenue",
-    "prospect_grade",
-    "last_contact_date",
-    "next_contact_date",
-    "contact_urgency",
-    "engagement_score",
-    "abandon_recommended",
-    "date_sales_ready",
-    "touch_count",
-    "unanswered_touches",
-    "date_first_unanswered",
-    "development_cost",
-]
 
 
 def log(message):
@@ -299,6 +284,11 @@ def run_reference(db):
 
 def snapshot(db):
     """Per lead and global invariants, in comparable form."""
+    # the columns the rescoring engine writes (importable once Odoo is set up)
+    from odoo.addons.prospect_development.models.prospect_rescore_engine import (  # noqa: PLC0415
+        ENGINE_FIELDS,
+    )
+
     snap = {}
     rows = query(db, f"SELECT id, {', '.join(ENGINE_FIELDS)} FROM crm_lead")
     snap["lead"] = {row[0]: tuple(str(v) for v in row[1:]) for row in rows}

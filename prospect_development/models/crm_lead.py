@@ -481,6 +481,8 @@ class CrmLead(models.Model):
 
     def _prospect_stop_sequences(self, reason):
         """Stop the running direct-mail and feedback sequences of these leads."""
+        if not self:
+            return self.env["prospect.sequence.enrollment"]
         # bookkeeping of an event the user (or the prospect) caused on these leads
         return (
             self.env["prospect.sequence.enrollment"]
@@ -491,13 +493,12 @@ class CrmLead(models.Model):
 
     def _prospect_stop_closed_sequences(self):
         """Won or archived (lost, abandoned) leads are mailed no more."""
-        for lead in self.filtered(lambda lead: lead.stage_id.is_won or not lead.active):
-            if lead.stage_id.is_won:
-                lead._prospect_stop_sequences("won")
-            else:
-                lead._prospect_stop_sequences(
-                    "abandoned" if lead.date_abandoned else "lost"
-                )
+        won = self.filtered("stage_id.is_won")
+        archived = self.filtered(lambda lead: not lead.active) - won
+        abandoned = archived.filtered("date_abandoned")
+        won._prospect_stop_sequences("won")
+        abandoned._prospect_stop_sequences("abandoned")
+        (archived - abandoned)._prospect_stop_sequences("lost")
 
     def _prospect_is_from_prospect(self, message):
         """The message comes from the prospect or someone of the prospect's company."""

@@ -366,21 +366,13 @@ class ProspectSequenceEnrollment(models.Model):
             closed = enrollments.filtered(
                 lambda e: e.lead_id.stage_id.is_won or not e.lead_id.active
             )
-            closed._stop_closed()
+            closed.lead_id._prospect_stop_closed_sequences()
             enrollments -= closed
             if step.template_id:
                 enrollments -= enrollments._send_step_mail(step, now)
             if step.activity_type_id:
                 enrollments._schedule_step_activity(step)
             enrollments._advance(step, now)
-
-    def _stop_closed(self):
-        for enrollment in self:
-            lead = enrollment.lead_id
-            if lead.stage_id.is_won:
-                enrollment._stop("won")
-            else:
-                enrollment._stop("abandoned" if lead.date_abandoned else "lost")
 
     def _send_step_mail(self, step, now):
         """Queue the step's mail for these enrolments, on their leads' threads, each
