@@ -199,7 +199,7 @@ def floor_rows(env):
     wizard = env["prospect.tier.report.wizard"].create({})
     query = wizard._lead_query()
     labels = wizard._get_labels()
-    from odoo.addons.prospect_development.wizard.prospect_tier_report_xlsx import (
+    from odoo.addons.prospect_development.report.prospect_tier_report_xlsx import (
         TierReportWriter,
     )
 

@@ -5,6 +5,8 @@
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
     "author": "Prospect Development",
+    "website": "https://github.com/prospect-development/prospect-development",
+    "maintainers": ["prospect-development"],
     "license": "LGPL-3",
     "depends": ["crm"],
     "data": [
@@ -27,11 +29,11 @@
         "views/prospect_lead_history_views.xml",
         "views/prospect_sequence_views.xml",
         "views/prospect_sequence_enrollment_views.xml",
-        "views/prospect_sequence_report_views.xml",
         "views/prospect_feedback_templates.xml",
         "views/res_config_settings_views.xml",
+        "report/prospect_sequence_report_views.xml",
+        "report/prospect_pyramid_views.xml",
         "views/prospect_development_menus.xml",
-        "views/prospect_pyramid_views.xml",
     ],
     "demo": [
         "demo/prospect_demo.xml",

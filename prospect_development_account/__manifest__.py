@@ -4,6 +4,8 @@
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
     "author": "Prospect Development",
+    "website": "https://github.com/prospect-development/prospect-development",
+    "maintainers": ["prospect-development"],
     "license": "LGPL-3",
     "depends": ["prospect_development", "account"],
     "data": [

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.crm_lead import PROSPECT_GRADES, PYRAMID_TIERS
-from .prospect_tier_report_xlsx import TierReportWriter
+from ..report.prospect_tier_report_xlsx import TierReportWriter
 
 # rows fetched from PostgreSQL per round trip while streaming the Leads sheet
 CHUNK_SIZE = 10000
