@@ -104,7 +104,7 @@ def populate(env, leads, partners):
 
 def sql_floor(env):
     """One RANK() and one UPDATE writing the same tiers, no history: the floor."""
-    settings = env["crm.lead"]._prospect_settings()
+    settings = env["prospect.settings"]._get()
     today = fields.Date.context_today(env["crm.lead"])
     start = today - timedelta(days=settings["lookback_days"])
     p1 = settings["tier_super_pct"]
@@ -159,7 +159,7 @@ def sql_floor(env):
 def orm_per_record(env, sample):
     """The naive way: per lead, read its customer's revenue and write its tier."""
     Lead = env["crm.lead"]
-    settings = Lead._prospect_settings()
+    settings = env["prospect.settings"]._get()
     start = fields.Datetime.now() - timedelta(days=settings["lookback_days"])
     groups = Lead._read_group(
         [("stage_id.is_won", "=", True), ("date_closed", ">=", start)],

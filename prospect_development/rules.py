@@ -1,208 +1,176 @@
-"""Pure rules of the customer-development method, without the ORM.
+"""The rules of the customer-development method, each defined once, in SQL.
 
-They are the reference the SQL of the rescoring engine is tested against, and what the
-stored computes of ``crm.lead`` use for the record at hand.
+Every function returns an SQL expression over the columns of a lead (alias ``lead``,
+the columns of ``crm_lead``) and of its stage (alias ``stage``, ``crm_stage``). The
+nightly engines put them in their set-based statements over whole tables; the live
+computes of ``crm.lead`` evaluate the very same expressions over the values of the
+records at hand (``crm.lead._prospect_evaluate``). Thresholds come from the settings
+(``prospect.settings._get()``). The plain-Python reference implementations the SQL is
+checked against live in ``tests/reference.py``.
 """
 
-import math
 from datetime import timedelta
 
-# Settings keys (``prospect_development.<key>``) with their defaults.
-DEFAULTS = {
-    "tier_super_pct": 1,
-    "tier_large_pct": 4,
-    "tier_medium_pct": 15,
-    "lookback_days": 365,
-    "grade_a_days": 30,
-    "grade_b_days": 90,
-    "grade_c_days": 180,
-    "cadence_a_days": 7,
-    "cadence_b_days": 14,
-    "cadence_c_days": 30,
-    "cadence_d_days": 90,
-    "abandon_touches": 8,
-    "abandon_days": 180,
-    "abandon_cost_factor": 1.0,
-    "score_threshold": 60,
-    "score_half_life_days": 30,
-    "revenue_source": "won",
-    "cost_per_touch": 0.0,
-    "care_days_ahead": 7,
-    "care_mode": "mail",
-}
+from odoo.tools import SQL
 
 # Engagement points of one event, halved every ``score_half_life_days``.
 SCORE_POINTS = {"answer": 20, "meeting": 15, "activity_done": 10, "feedback": 25}
 
+# Urgency of the next contact: at most this many days away.
 URGENCY_LIMITS = (("urgent", 7), ("soon", 30), ("later", 90))
 
+# Grades of a clear need by the days left to the expected closing, then D.
+GRADE_LIMITS = (("a", "grade_a_days"), ("b", "grade_b_days"), ("c", "grade_c_days"))
 
-def tier_cutoffs(count, super_pct, large_pct, medium_pct):
-    """Last rank of the super, large and medium tiers among ``count`` customers."""
-    return (
-        math.ceil(count * super_pct / 100),
-        math.ceil(count * (super_pct + large_pct) / 100),
-        math.ceil(count * (super_pct + large_pct + medium_pct) / 100),
+
+def is_won(stage="stage"):
+    """The lead is in a won stage."""
+    return SQL("COALESCE(%s.is_won, FALSE)", SQL.identifier(stage))
+
+
+def is_lost(lead="lead"):
+    """The lead was marked lost (archived at 0 %), or abandoned."""
+    return SQL(
+        "(NOT %(lead)s.active AND COALESCE(%(lead)s.probability, 0) = 0)",
+        lead=SQL.identifier(lead),
     )
 
 
-def revenue_tier(rank, cutoffs):
-    """Tier of the customer at ``rank`` (1 = best; ties share the best rank)."""
-    super_cut, large_cut, medium_cut = cutoffs
-    if rank <= super_cut:
-        return "super"
-    if rank <= large_cut:
-        return "large"
-    if rank <= medium_cut:
-        return "medium"
-    return "small"
+def is_closed(lead="lead", stage="stage"):
+    """Won or lost: the grade is frozen and there is nobody to contact."""
+    return SQL("(%s OR %s)", is_won(stage), is_lost(lead))
 
 
-def rank_revenues(revenues):
-    """SQL ``RANK()`` over revenues, descending: {key: rank}."""
-    ordered = sorted(revenues.items(), key=lambda item: item[1], reverse=True)
-    ranks, previous, previous_rank = {}, None, 0
-    for position, (key, revenue) in enumerate(ordered, start=1):
-        if revenue != previous:
-            previous, previous_rank = revenue, position
-        ranks[key] = previous_rank
-    return ranks
+def is_open(lead="lead", stage="stage"):
+    """Still to develop: active and not won."""
+    return SQL("(%s.active AND NOT %s)", SQL.identifier(lead), is_won(stage))
 
 
-def lead_tier(revenue, revenue_before, need_status, contacted, cutoff_tier=None):
-    """Tier of one lead; ``cutoff_tier`` is its partner's revenue tier, if any."""
-    if revenue > 0:
-        return cutoff_tier
-    if revenue_before > 0:
-        return "inactive"
-    if need_status == "none":
-        return "other"
-    return "prospect" if contacted else "suspect"
+def grade(today, settings, lead="lead", stage="stage"):
+    """A-E grade: E without need, D with a potential (or unknown) need; a clear
+    need is graded by the days left to the expected closing date (overdue
+    included). Closed leads keep the grade they closed with."""
+    lead_id = SQL.identifier(lead)
+    bands = SQL(" ").join(
+        SQL(
+            "WHEN %s.date_deadline <= %s THEN %s",
+            lead_id,
+            today + timedelta(days=settings[key]),
+            value,
+        )
+        for value, key in GRADE_LIMITS
+    )
+    return SQL(
+        """CASE
+            WHEN %(closed)s AND %(lead)s.prospect_grade IS NOT NULL
+                THEN %(lead)s.prospect_grade
+            WHEN %(lead)s.need_status = 'none' THEN 'e'
+            WHEN %(lead)s.need_status IS DISTINCT FROM 'clear'
+                 OR %(lead)s.date_deadline IS NULL THEN 'd'
+            %(bands)s
+            ELSE 'd'
+        END""",
+        closed=is_closed(lead, stage),
+        lead=lead_id,
+        bands=bands,
+    )
 
 
-def prospect_grade(need_status, date_deadline, today, a_days, b_days, c_days):
-    """A-E grade from the need and the expected closing date."""
-    if need_status == "none":
-        return "e"
-    if need_status != "clear" or not date_deadline:
-        return "d"
-    days_left = (date_deadline - today).days
-    if days_left <= a_days:
-        return "a"
-    if days_left <= b_days:
-        return "b"
-    if days_left <= c_days:
-        return "c"
-    return "d"
+def next_contact_date(is_open_expr, last_contact, created, interval):
+    """Last contact (or creation) plus the cadence interval; none when closed."""
+    return SQL(
+        "CASE WHEN %s THEN COALESCE(%s, %s) + %s END",
+        is_open_expr,
+        last_contact,
+        created,
+        interval,
+    )
 
 
-def cadence_days(grade, settings):
-    """Contact interval in days for a grade; ``None`` for E (no cadence)."""
-    if grade not in ("a", "b", "c", "d"):
-        return None
-    return settings[f"cadence_{grade}_days"]
+def urgency(next_date, today):
+    """urgent / soon / later / slow by the days left until the next contact."""
+    bands = SQL(" ").join(
+        SQL("WHEN %s - %s <= %s THEN %s", next_date, today, limit, value)
+        for value, limit in URGENCY_LIMITS
+    )
+    return SQL("CASE WHEN %s IS NULL THEN NULL %s ELSE 'slow' END", next_date, bands)
 
 
-def next_contact_date(last_contact, created, interval):
-    """Last contact (or creation) plus the cadence interval."""
-    start = last_contact or created
-    if interval is None or not start:
-        return None
-    return start + timedelta(days=interval)
+def development_cost(logged, touches, settings):
+    """Costs logged by hand plus every touch at the cost per touch."""
+    return SQL(
+        "(COALESCE(%s, 0) + COALESCE(%s, 0) * %s)",
+        logged,
+        touches,
+        settings["cost_per_touch"],
+    )
 
 
-def contact_urgency(next_date, today):
-    """urgent / soon / later / slow from the days left until the next contact."""
-    if not next_date:
-        return None
-    days_left = (next_date - today).days
-    for urgency, limit in URGENCY_LIMITS:
-        if days_left <= limit:
-            return urgency
-    return "slow"
+def abandon_for_silence(unanswered, first_unanswered, today, settings):
+    """Touched N times without any answer over at least M days."""
+    return SQL(
+        "COALESCE(%s >= %s AND %s <= %s, FALSE)",
+        unanswered,
+        settings["abandon_touches"],
+        first_unanswered,
+        today - timedelta(days=settings["abandon_days"]),
+    )
 
 
-def settings_errors(values):
-    """Reasons why ``values`` (every key of ``DEFAULTS``) cannot be saved.
-
-    Returns message ids, translated by the caller: (code, params).
-    """
-    errors = []
-    percentages = ("tier_super_pct", "tier_large_pct", "tier_medium_pct")
-    if any(values[key] < 0 for key in percentages):
-        errors.append(("pct_negative", {}))
-    elif sum(values[key] for key in percentages) > 100:
-        errors.append(("pct_total", {"total": sum(values[key] for key in percentages)}))
-    for key in (
-        "lookback_days",
-        "grade_a_days",
-        "cadence_a_days",
-        "cadence_b_days",
-        "cadence_c_days",
-        "cadence_d_days",
-        "abandon_touches",
-        "abandon_days",
-        "score_half_life_days",
-    ):
-        if values[key] < 1:
-            errors.append(("positive", {"key": key}))
-    if not values["grade_a_days"] < values["grade_b_days"] < values["grade_c_days"]:
-        errors.append(("grade_order", {}))
-    for key in ("cost_per_touch", "care_days_ahead"):
-        if values[key] < 0:
-            errors.append(("not_negative", {"key": key}))
-    if values["abandon_cost_factor"] <= 0:
-        errors.append(("cost_factor", {}))
-    if not 0 <= values["score_threshold"] <= 100:
-        errors.append(("score_threshold", {}))
-    for key, maximum in SETTINGS_MAXIMA.items():
-        if values[key] > maximum:
-            errors.append(("too_large", {"key": key, "max": maximum}))
-    return errors
+def expected_value(lead="lead"):
+    """Expected revenue weighted by the probability."""
+    return SQL(
+        "(COALESCE(%(lead)s.expected_revenue, 0)"
+        " * COALESCE(%(lead)s.probability, 0) / 100.0)",
+        lead=SQL.identifier(lead),
+    )
 
 
-# Largest sensible value of the settings: a century of days, and so on. Beyond,
-# dates overflow and the method means nothing.
-MAX_DAYS = 36500
-SETTINGS_MAXIMA = {
-    **dict.fromkeys(
-        (
-            "lookback_days",
-            "grade_a_days",
-            "grade_b_days",
-            "grade_c_days",
-            "cadence_a_days",
-            "cadence_b_days",
-            "cadence_c_days",
-            "cadence_d_days",
-            "abandon_days",
-            "score_half_life_days",
-        ),
-        MAX_DAYS,
-    ),
-    "abandon_touches": 100_000,
-    "care_days_ahead": 366,
-    "abandon_cost_factor": 1_000,
-    "cost_per_touch": 1_000_000_000,
-}
+def abandon_for_cost(cost, expected, settings):
+    """The development cost exceeds the expected value by the settings' factor."""
+    return SQL("(%s > %s * %s)", cost, settings["abandon_cost_factor"], expected)
 
 
-def sane_settings(values):
-    """``values`` where the settings that could not be saved through the settings
-    screen (edited by hand in the system parameters) are back to their defaults, so
-    that a bad parameter never stops the scheduled jobs."""
-    values = dict(values)
-    for code, params in settings_errors(values):
-        keys = {
-            "pct_negative": ("tier_super_pct", "tier_large_pct", "tier_medium_pct"),
-            "pct_total": ("tier_super_pct", "tier_large_pct", "tier_medium_pct"),
-            "grade_order": ("grade_a_days", "grade_b_days", "grade_c_days"),
-            "cost_factor": ("abandon_cost_factor",),
-            "score_threshold": ("score_threshold",),
-        }.get(code, (params.get("key"),))
-        for key in keys:
-            values[key] = DEFAULTS[key]
-    return values
+def abandon(is_open_expr, silence, cost):
+    """Abandonment is advised for an open lead silent too long, or too costly."""
+    return SQL("(%s AND (%s OR %s))", is_open_expr, silence, cost)
+
+
+def revenue_tier(rank, total, settings):
+    """Tier of the customer at ``rank`` among ``total`` (1 = best, ties share the
+    best rank): super up to ceil(total x p1 %), large up to ceil(total x (p1 + p2)
+    %), medium up to ceil(total x (p1 + p2 + p3) %), else small."""
+    super_pct = settings["tier_super_pct"]
+    large_pct = super_pct + settings["tier_large_pct"]
+    medium_pct = large_pct + settings["tier_medium_pct"]
+    return SQL(
+        """CASE
+            WHEN %(rank)s <= CEIL(%(total)s * %(super)s / 100.0) THEN 'super'
+            WHEN %(rank)s <= CEIL(%(total)s * %(large)s / 100.0) THEN 'large'
+            WHEN %(rank)s <= CEIL(%(total)s * %(medium)s / 100.0) THEN 'medium'
+            ELSE 'small'
+        END""",
+        rank=rank,
+        total=total,
+        super=super_pct,
+        large=large_pct,
+        medium=medium_pct,
+    )
+
+
+def lead_tier(customer_tier, contacted, lead="lead"):
+    """A customer's tier (ranked, or inactive), else other without need, prospect
+    once contacted, suspect before."""
+    return SQL(
+        """COALESCE(%(customer_tier)s, CASE
+            WHEN %(lead)s.need_status = 'none' THEN 'other'
+            WHEN %(contacted)s THEN 'prospect'
+            ELSE 'suspect'
+        END)""",
+        customer_tier=customer_tier,
+        contacted=contacted,
+        lead=SQL.identifier(lead),
+    )
 
 
 # Public mail providers: two people with an address there are not colleagues.

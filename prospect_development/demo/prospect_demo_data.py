@@ -26,8 +26,6 @@ from odoo import api, fields, models
 from odoo.fields import Command
 from odoo.tools import SQL
 
-from .. import rules
-
 XMLID_PREFIX = "prospect_development.pd_demo_"
 MARKER_XMLID = XMLID_PREFIX + "team_key_accounts"
 
@@ -431,7 +429,7 @@ class _DemoGenerator:
         self.today = fields.Date.context_today(model)
         self.now = fields.Datetime.now()
         self.company = self.env.company
-        self.settings = self.env["crm.lead"]._prospect_settings()
+        self.settings = self.env["prospect.settings"]._get()
         self.zh_lang = (
             "zh_CN" if "zh_CN" in dict(self.env["res.lang"].get_installed()) else False
         )
@@ -859,16 +857,13 @@ class _DemoGenerator:
             weights = [p[0] if customer else p[1] for p in OPEN_PROFILES]
         _wc, _wn, need, span = self._weighted(OPEN_PROFILES, weights)
         deadline = self.today + timedelta(days=rng.randint(*span)) if span else False
-        grade = rules.prospect_grade(
-            need,
-            deadline,
-            self.today,
-            self.settings["grade_a_days"],
-            self.settings["grade_b_days"],
-            self.settings["grade_c_days"],
+        grade = (
+            self.env["crm.lead"]
+            .new({"need_status": need, "date_deadline": deadline})
+            .prospect_grade
         )
         # salespeople roughly keep the cadence of the grade, some leads are neglected
-        cadence = rules.cadence_days(grade, self.settings) or 90
+        cadence = self.settings.get(f"cadence_{grade}_days", 90)
         if customer or rng.random() < 0.7:
             days_since_contact = rng.randint(0, round(1.3 * cadence))
         else:

@@ -1,3 +1,5 @@
+from . import prospect_engine
+from . import prospect_settings
 from . import crm_lead
 from . import mail_activity
 from . import mail_thread
@@ -11,6 +13,7 @@ from . import prospect_lead_history
 from . import prospect_rescore_engine
 from . import prospect_sequence
 from . import prospect_sequence_enrollment
+from . import prospect_sequence_engine
 from . import prospect_sequence_step
 from . import res_config_settings
 from . import res_partner

@@ -1,11 +1,11 @@
-import math
 from datetime import date
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import email_domain_extract, email_normalize
+from odoo.tools import SQL, email_domain_extract, email_normalize
 
 from .. import rules
+from .prospect_rescore_engine import ENGINE_COLUMNS
 
 PYRAMID_TIERS = [
     ("super", "Super"),
@@ -35,25 +35,22 @@ KEY_ACCOUNT_COLOURS = [("red", "Red"), ("black", "Black"), ("white", "White")]
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
-    # Written by the rescoring engine only: a salesperson may read them, not set them.
-    _PROSPECT_ENGINE_FIELDS = {
-        "pyramid_tier": "suspect",
-        "pyramid_revenue": 0.0,
-        "engagement_score": 0,
-        "abandon_recommended": False,
-        "date_sales_ready": False,
-        "touch_count": 0,
-        "unanswered_touches": 0,
-        "date_first_unanswered": False,
-    }
-
-    # What a user may change that moves the grade.
-    _GRADE_INPUTS = {
-        "need_status",
-        "date_deadline",
-        "stage_id",
-        "active",
-        "probability",
+    # Values of a lead the rules read, with their SQL types (_prospect_evaluate).
+    _PROSPECT_RULE_INPUTS = {
+        "active": "boolean",
+        "probability": "float8",
+        "expected_revenue": "numeric",
+        "need_status": "varchar",
+        "date_deadline": "date",
+        "prospect_grade": "varchar",
+        "last_contact_date": "date",
+        "create_date": "timestamp",
+        "next_contact_date": "date",
+        "development_cost_logged": "numeric",
+        "development_cost": "numeric",
+        "touch_count": "int4",
+        "unanswered_touches": "int4",
+        "date_first_unanswered": "date",
     }
 
     pyramid_tier = fields.Selection(
@@ -97,7 +94,7 @@ class CrmLead(models.Model):
     contact_urgency = fields.Selection(
         CONTACT_URGENCIES,
         string="Urgency",
-        compute="_compute_contact_urgency",
+        compute="_compute_next_contact_date",
         store=True,
         help="Urgent: next contact within a week; soon: within a month; later: "
         "within three months; slow: beyond.",
@@ -214,7 +211,7 @@ class CrmLead(models.Model):
             return
         if any(lead.key_account_colour == "black" for lead in self):
             raise ValidationError(
-                _(
+                self.env._(
                     "Only a Sales manager may make a lead a black key account: keeping "
                     "a customer that brings little profit is a management decision."
                 )
@@ -222,27 +219,14 @@ class CrmLead(models.Model):
 
     @api.depends("need_status", "date_deadline", "stage_id", "active", "probability")
     def _compute_prospect_grade(self):
-        settings = self._prospect_settings()
+        settings = self.env["prospect.settings"]._get()
         today = fields.Date.context_today(self)
-        for lead in self:
-            # closed leads keep the grade they closed with, once they have one
-            if lead._prospect_is_closed() and lead._origin.prospect_grade:
-                lead.prospect_grade = lead._origin.prospect_grade
-                continue
-            lead.prospect_grade = rules.prospect_grade(
-                lead.need_status,
-                lead.date_deadline,
-                today,
-                settings["grade_a_days"],
-                settings["grade_b_days"],
-                settings["grade_c_days"],
-            )
-
-    @api.depends("next_contact_date")
-    def _compute_contact_urgency(self):
-        today = fields.Date.context_today(self)
-        for lead in self:
-            lead.contact_urgency = rules.contact_urgency(lead.next_contact_date, today)
+        rows = self._prospect_evaluate(
+            ["need_status", "date_deadline", "prospect_grade", "active", "probability"],
+            grade=rules.grade(today, settings),
+        )
+        for lead, row in zip(self, rows, strict=True):
+            lead.prospect_grade = row["grade"]
 
     @api.depends(
         "last_contact_date",
@@ -255,27 +239,41 @@ class CrmLead(models.Model):
     )
     def _compute_next_contact_date(self):
         matrix = self.env["prospect.cadence.rule"]._get_matrix()
-        for lead in self:
-            interval = matrix.get(
+        today = fields.Date.context_today(self)
+        intervals = [
+            matrix.get(
                 (lead.pyramid_tier, lead.prospect_grade, bool(lead.key_account_colour)),
                 (None, False),
             )[0]
-            if lead._prospect_is_closed() or not lead.active:
-                interval = None
-            lead.next_contact_date = rules.next_contact_date(
-                lead.last_contact_date,
-                fields.Date.to_date(lead.create_date)
-                or fields.Date.context_today(self),
-                interval,
-            )
+            for lead in self
+        ]
+        next_date = rules.next_contact_date(
+            rules.is_open(),
+            SQL("lead.last_contact_date"),
+            SQL("COALESCE(lead.create_date, %s)::date", fields.Datetime.now()),
+            SQL("lead.interval_days"),
+        )
+        rows = self._prospect_evaluate(
+            ["active", "last_contact_date", "create_date"],
+            extra={"interval_days": ("int4", intervals)},
+            next_date=next_date,
+            urgency=rules.urgency(next_date, today),
+        )
+        for lead, row in zip(self, rows, strict=True):
+            lead.next_contact_date = row["next_date"]
+            lead.contact_urgency = row["urgency"]
 
     @api.depends("development_cost_logged", "touch_count")
     def _compute_development_cost(self):
-        cost_per_touch = self._prospect_settings()["cost_per_touch"]
-        for lead in self:
-            lead.development_cost = (
-                lead.development_cost_logged + lead.touch_count * cost_per_touch
-            )
+        settings = self.env["prospect.settings"]._get()
+        rows = self._prospect_evaluate(
+            ["development_cost_logged", "touch_count"],
+            cost=rules.development_cost(
+                SQL("lead.development_cost_logged"), SQL("lead.touch_count"), settings
+            ),
+        )
+        for lead, row in zip(self, rows, strict=True):
+            lead.development_cost = row["cost"]
 
     @api.depends("prospect_enrollment_ids")
     def _compute_prospect_enrollment_count(self):
@@ -296,12 +294,31 @@ class CrmLead(models.Model):
         "probability",
     )
     def _compute_abandon_advice(self):
-        settings = self._prospect_settings()
-        for lead in self:
+        """Which rule of the abandonment advice holds, in words."""
+        settings = self.env["prospect.settings"]._get()
+        today = fields.Date.context_today(self)
+        rows = self._prospect_evaluate(
+            [
+                "unanswered_touches",
+                "date_first_unanswered",
+                "development_cost",
+                "expected_revenue",
+                "probability",
+            ],
+            silence=rules.abandon_for_silence(
+                SQL("lead.unanswered_touches"),
+                SQL("lead.date_first_unanswered"),
+                today,
+                settings,
+            ),
+            costly=rules.abandon_for_cost(
+                SQL("lead.development_cost"), rules.expected_value(), settings
+            ),
+            expected_value=rules.expected_value(),
+        )
+        for lead, row in zip(self, rows, strict=True):
             reasons = []
-            if lead.abandon_recommended and (
-                lead.unanswered_touches >= settings["abandon_touches"]
-            ):
+            if lead.abandon_recommended and row["silence"]:
                 reasons.append(
                     self.env._(
                         "%(touches)s touches without answer since %(date)s",
@@ -309,17 +326,12 @@ class CrmLead(models.Model):
                         date=lead.date_first_unanswered,
                     )
                 )
-            expected_value = lead.expected_revenue * lead.probability / 100
-            if lead.abandon_recommended and lead.development_cost > (
-                settings["abandon_cost_factor"] * expected_value
-            ):
-                cost = f"{lead.development_cost:,.0f}"
-                value = f"{expected_value:,.0f}"
+            if lead.abandon_recommended and row["costly"]:
                 reasons.append(
                     self.env._(
                         "development cost %(cost)s above the expected value %(value)s",
-                        cost=cost,
-                        value=value,
+                        cost=f"{lead.development_cost:,.0f}",
+                        value=f"{row['expected_value']:,.0f}",
                     )
                 )
             lead.abandon_advice = "; ".join(reasons)
@@ -332,7 +344,11 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         self._check_prospect_engine_values(vals)
-        if not self._GRADE_INPUTS.intersection(vals):
+        grade_inputs = {
+            path.split(".")[0]
+            for path in self.pool.field_depends[self._fields["prospect_grade"]]
+        }
+        if not grade_inputs.intersection(vals):
             return super().write(vals)
         old_grades = {lead.id: lead.prospect_grade for lead in self}
         result = super().write(vals)
@@ -342,47 +358,105 @@ class CrmLead(models.Model):
         return result
 
     def _check_prospect_engine_values(self, vals, creating=False):
-        """Tier, revenue, score and advice come from the rescoring engine only."""
+        """Tier, revenue, score and advice come from the rescoring engine only: the
+        engine's columns that no compute and no message move."""
         if self.env.su or self.env.user.has_group("base.group_system"):
             return
-        forced = [
-            name
-            for name, default in self._PROSPECT_ENGINE_FIELDS.items()
-            if name in vals and not (creating and (vals[name] or default) == default)
-        ]
+        forced = []
+        for name in ENGINE_COLUMNS:
+            field = self._fields[name]
+            if name not in vals or field.compute or name == "last_contact_date":
+                continue
+            default = field.default(self) if field.default else False
+            if not (creating and (vals[name] or default) == default):
+                forced.append(name)
         if forced:
             labels = ", ".join(
                 self._fields[name].get_description(self.env)["string"]
                 for name in forced
             )
             raise AccessError(
-                _(
+                self.env._(
                     "%(fields)s are computed by the prospect rescoring and cannot be "
                     "set by hand.",
                     fields=labels,
                 )
             )
 
-    def _prospect_is_closed(self):
-        """Won, or lost: the grade is frozen and there is nobody to contact."""
-        self.ensure_one()
-        return self.stage_id.is_won or (not self.active and not self.probability)
+    # ------------------------------------------------------------
+    # RULES
+    # ------------------------------------------------------------
+
+    def _prospect_evaluate(self, inputs, extra=None, **expressions):
+        """Evaluate rule expressions of ``rules`` over the current values of these
+        leads (saved or not), the way the nightly SQL evaluates them over the table:
+        one row ``{name: value}`` per lead, in order.
+
+        ``inputs`` are the fields the expressions read (``lead.<field>``; the stage
+        is ``stage.is_won``); ``extra`` adds columns ``{name: (sql type, values)}``."""
+        if not self:
+            return []
+        extra = extra or {}
+        types = [
+            ("is_won", "boolean"),
+            *((name, self._PROSPECT_RULE_INPUTS[name]) for name in inputs),
+            *((name, sql_type) for name, (sql_type, _values) in extra.items()),
+        ]
+        rows = []
+        for index, lead in enumerate(self):
+            values = [lead.stage_id.is_won]
+            for name in inputs:
+                # a closed lead keeps its saved grade: read it, not the new one
+                record = lead._origin if name == "prospect_grade" else lead
+                values.append(record[name] if record[name] is not False else None)
+            values += [column[index] for _type, column in extra.values()]
+            rows.append(
+                SQL(
+                    "(%s)",
+                    SQL(", ").join(
+                        SQL("%s::%s", value, SQL(sql_type))
+                        for value, (_name, sql_type) in zip(values, types, strict=True)
+                    ),
+                )
+            )
+        names = list(expressions)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT %(expressions)s
+                  FROM (VALUES %(rows)s) AS lead(%(columns)s)
+                 CROSS JOIN LATERAL (SELECT lead.is_won) AS stage
+                """,
+                expressions=SQL(", ").join(expressions[name] for name in names),
+                rows=SQL(", ").join(rows),
+                columns=SQL(", ").join(SQL.identifier(name) for name, _t in types),
+            )
+        )
+        return [dict(zip(names, row, strict=True)) for row in self.env.cr.fetchall()]
+
+    def _prospect_filter(self, rule):
+        """These leads for which ``rule`` (an expression of ``rules``) holds."""
+        rows = self._prospect_evaluate(["active", "probability"], holds=rule)
+        return self.browse(
+            lead.id for lead, row in zip(self, rows, strict=True) if row["holds"]
+        )
 
     @api.model
-    def _prospect_settings(self):
-        """Settings of the method, each falling back to its default when unset or
-        unreadable (a parameter edited by hand in the technical menu)."""
-        params = self.env["ir.config_parameter"].sudo()
-        settings = {}
-        for key, default in rules.DEFAULTS.items():
-            raw = params.get_param(f"prospect_development.{key}")
-            try:
-                settings[key] = type(default)(raw) if raw else default
-            except ValueError:
-                settings[key] = default
-            if isinstance(settings[key], float) and not math.isfinite(settings[key]):
-                settings[key] = default
-        return rules.sane_settings(settings)
+    def _prospect_domain(self, rule):
+        """Domain of the leads for which ``rule`` (an expression of ``rules``)
+        holds."""
+        return [
+            (
+                "id",
+                "in",
+                SQL(
+                    """SELECT lead.id FROM crm_lead lead
+                       LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                       WHERE %s""",
+                    rule,
+                ),
+            )
+        ]
 
     def _message_post_after_hook(self, message, msg_vals):
         """A touch or an answer is a contact: the cadence restarts from today."""
@@ -433,7 +507,9 @@ class CrmLead(models.Model):
     def action_prospect_recycle(self):
         """Bring abandoned leads back, as suspects to develop anew."""
         if not self.env.user.has_group("sales_team.group_sale_manager"):
-            raise AccessError(_("Only Sales managers may recycle abandoned prospects."))
+            raise AccessError(
+                self.env._("Only Sales managers may recycle abandoned prospects.")
+            )
         abandoned = self.filtered("date_abandoned")
         abandoned.write(
             {
@@ -493,8 +569,8 @@ class CrmLead(models.Model):
 
     def _prospect_stop_closed_sequences(self):
         """Won or archived (lost, abandoned) leads are mailed no more."""
-        won = self.filtered("stage_id.is_won")
-        archived = self.filtered(lambda lead: not lead.active) - won
+        won = self._prospect_filter(rules.is_won())
+        archived = self - won - self._prospect_filter(rules.is_open())
         abandoned = archived.filtered("date_abandoned")
         won._prospect_stop_sequences("won")
         abandoned._prospect_stop_sequences("abandoned")
@@ -581,6 +657,29 @@ class CrmLead(models.Model):
         """Tiers, revenue, grades, contact dates, urgency, score and abandonment
         advice of every lead of every company. Returns the number of leads written."""
         return self.env["prospect.rescore.engine"]._run()
+
+    @api.model
+    def action_prospect_rescore_now(self):
+        """Sales managers' "Rescore now": the nightly rescoring is scheduled at once
+        (with the saved settings) and runs in the background, not in the request."""
+        if not self.env.user.has_group("sales_team.group_sale_manager"):
+            raise AccessError(
+                self.env._("Only Sales managers may rescore the prospects.")
+            )
+        # scheduling a run of the job, not reading or changing anyone's data
+        self.env.ref("prospect_development.ir_cron_prospect_rescore").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "The rescoring is scheduled: tiers, grades and advice will be "
+                    "up to date within a few minutes."
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def _record_grade_moves(self, old_grades):
         """History of the grades a user's change moved (need, closing date)."""

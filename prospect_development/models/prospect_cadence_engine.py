@@ -1,10 +1,7 @@
-import logging
-import threading
-
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL
 
-_logger = logging.getLogger(__name__)
+from .. import rules
 
 # Default activity of a grade when no cadence rule names one.
 DEFAULT_ACTIVITY = {
@@ -25,44 +22,39 @@ class ProspectCadenceEngine(models.AbstractModel):
     workers."""
 
     _name = "prospect.cadence.engine"
+    _inherit = "prospect.engine"
     _description = "Prospect contact cadence"
 
-    _batch_size = 1000
-
     @api.model
-    def _run(self):
-        """Plan every due contact; returns the number of activities created."""
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
-        self.env.flush_all()
-        today = fields.Date.context_today(self)
-        due = self._due_leads(today)
-        matrix = self.env["prospect.cadence.rule"]._get_matrix()
-        defaults = {
-            grade: self.env.ref(xmlid).id for grade, xmlid in DEFAULT_ACTIVITY.items()
-        }
+    def _prepare(self):
+        """Batches of due leads, each with the cadence they follow."""
+        cadence = (
+            self.env["prospect.cadence.rule"]._get_matrix(),
+            {
+                grade: self.env.ref(xmlid).id
+                for grade, xmlid in DEFAULT_ACTIVITY.items()
+            },
+        )
+        return [(rows, cadence) for rows in self._split(self._due_leads(self._today()))]
+
+    def _process_batch(self, batch):
+        batch, cadence = batch
+        today = self._today()
         model_id = self.env["ir.model"]._get_id("crm.lead")
-        created = 0
-        for start in range(0, len(due), self._batch_size):
-            batch = due[start : start + self._batch_size]
-            # in the salespeople's activities, not one "assigned to you" mail each
-            self.env["mail.activity"].with_context(
-                mail_activity_quick_update=True
-            ).create(
-                [
-                    self._prepare_activity(row, matrix, defaults, model_id, today)
-                    for row in batch
-                ]
-            )
-            created += len(batch)
-            if auto_commit:
-                self.env["ir.cron"]._notify_progress(
-                    done=created, remaining=len(due) - created
+        langs = {
+            user.id: user.lang
+            for user in self.env["res.users"].browse({row["user_id"] for row in batch})
+        }
+        # in the salespeople's activities, not one "assigned to you" mail each
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            [
+                self.with_context(lang=langs[row["user_id"]])._prepare_activity(
+                    row, cadence, model_id, today
                 )
-                # each batch is final: a kill after this plans nothing twice
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-                self.env.invalidate_all()  # keep memory flat over the batches
-        _logger.info("Prospect cadence: %s contacts planned", created)
-        return created
+                for row in batch
+            ]
+        )
+        return len(batch)
 
     def _due_leads(self, today):
         self.env.cr.execute(
@@ -75,8 +67,7 @@ class ProspectCadenceEngine(models.AbstractModel):
               FROM crm_lead lead
               LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
               LEFT JOIN crm_team team ON team.id = lead.team_id
-             WHERE lead.active
-               AND NOT COALESCE(stage.is_won, FALSE)
+             WHERE %(is_open)s
                AND lead.next_contact_date <= %(today)s
                AND lead.prospect_grade IS DISTINCT FROM 'e'
                AND COALESCE(lead.user_id, team.user_id) IS NOT NULL
@@ -87,17 +78,21 @@ class ProspectCadenceEngine(models.AbstractModel):
                       AND activity.prospect_cadence AND activity.active)
              ORDER BY lead.id
             """,
+                is_open=rules.is_open(),
                 today=today,
             )
         )
         return self.env.cr.dictfetchall()
 
-    def _prepare_activity(self, row, matrix, defaults, model_id, today):
+    def _prepare_activity(self, row, cadence, model_id, today):
+        """The cadence activity of a due lead, its summary in the language of the
+        context (the salesperson's)."""
+        matrix, default_types = cadence
         grade = row["prospect_grade"] or "d"
         interval, activity_type_id = matrix.get(
             (row["pyramid_tier"], grade, row["is_key"]), (None, False)
         )
-        activity_type_id = activity_type_id or defaults[grade]
+        activity_type_id = activity_type_id or default_types[grade]
         grade_label = grade.upper()
         if row["last_contact_date"]:
             days = (today - row["last_contact_date"]).days

@@ -44,7 +44,7 @@ class ProspectCadenceRule(models.Model):
     def _get_matrix(self):
         """{(tier, grade, is_key_account): (interval_days, activity_type_id)} of
         every combination a rule covers."""
-        settings = self.env["crm.lead"]._prospect_settings()
+        settings = self.env["prospect.settings"]._get()
         rules = self.sudo().search([])
         matrix = {}
         for tier, _tier_label in PYRAMID_TIERS:

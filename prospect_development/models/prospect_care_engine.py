@@ -1,10 +1,11 @@
 import calendar
 import logging
-import threading
 from datetime import date, timedelta
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL, format_date
+
+from .. import rules
 
 _logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class ProspectCareEngine(models.AbstractModel):
     runs at the same time greet a customer only once."""
 
     _name = "prospect.care.engine"
+    _inherit = "prospect.engine"
     _description = "Key-account care"
 
     _batch_size = 100
@@ -63,43 +65,31 @@ class ProspectCareEngine(models.AbstractModel):
     @api.model
     def _cron_prospect_care(self):
         """Plan every greeting due; returns the number of greetings planned."""
-        return self._action_prospect_care()
+        return self._run()
 
-    @api.model
-    def _action_prospect_care(self):
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
-        settings = self.env["crm.lead"]._prospect_settings()
-        mode = settings["care_mode"] or "mail"
-        today = fields.Date.context_today(self)
-        end = today + timedelta(days=max(settings["care_days_ahead"], 0))
-        self.env.flush_all()
-
+    def _prepare(self):
+        """The greetings due and not planned yet, in batches: the greetings of a
+        batch and their logs are committed together."""
+        settings = self.env["prospect.settings"]._get()
+        today = self._today()
+        end = today + timedelta(days=settings["care_days_ahead"])
         holiday_dates = [
             (holiday, day)
             for holiday in self.env["prospect.care.holiday"].search([])
             for day in occurrences(holiday.month, holiday.day, today, end)
         ]
         rows = self._get_key_accounts(today, end, all_accounts=bool(holiday_dates))
-        greetings = self._filter_planned(
-            self._prepare_greetings(rows, holiday_dates, today, end, mode)
-        )
-        # mails go to the queue, never out from inside the job
-        engine = self.with_context(mail_notify_force_send=False)
-        planned = done = 0
-        for start in range(0, len(greetings), self._batch_size):
-            batch = greetings[start : start + self._batch_size]
-            planned += engine._plan_greetings(batch)
-            done += len(batch)
-            if auto_commit:
-                self.env["ir.cron"]._notify_progress(
-                    done=done, remaining=len(greetings) - done
+        return self._split(
+            self._filter_planned(
+                self._prepare_greetings(
+                    rows, holiday_dates, today, end, settings["care_mode"]
                 )
-                # the greetings of a batch and their logs are final together: a
-                # kill after this greets nobody twice
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-                self.env.invalidate_all()
-        _logger.info("Key-account care: %s greetings planned", planned)
-        return planned
+            )
+        )
+
+    def _process_batch(self, batch):
+        # mails go to the queue, never out from inside the job
+        return self.with_context(mail_notify_force_send=False)._plan_greetings(batch)
 
     def _get_key_accounts(self, start, end, all_accounts=False):
         """One row per commercial partner with an open key-account lead (the most
@@ -136,9 +126,8 @@ class ProspectCareEngine(models.AbstractModel):
                          ON salesperson.id = lead.user_id AND salesperson.active
                   LEFT JOIN res_users leader
                          ON leader.id = team.user_id AND leader.active
-                 WHERE lead.active
+                 WHERE %(is_open)s
                    AND lead.key_account_colour IS NOT NULL
-                   AND NOT COALESCE(stage.is_won, FALSE)
                  ORDER BY partner.commercial_partner_id,
                           lead.create_date DESC, lead.id DESC
             ),
@@ -154,7 +143,7 @@ class ProspectCareEngine(models.AbstractModel):
                     ON won.partner_id = won_partner.id AND won.active
                    AND COALESCE(won.company_id, 0) = key_lead.company_key
                   JOIN crm_stage won_stage
-                    ON won_stage.id = won.stage_id AND won_stage.is_won
+                    ON won_stage.id = won.stage_id AND %(won)s
                  GROUP BY key_lead.lead_id
             )
             SELECT key_lead.lead_id, key_lead.commercial_id, key_lead.user_id,
@@ -172,6 +161,8 @@ class ProspectCareEngine(models.AbstractModel):
              ORDER BY key_lead.lead_id
             """,
                 date_filter=date_filter,
+                is_open=rules.is_open(),
+                won=rules.is_won("won_stage"),
             )
         )
         return self.env.cr.dictfetchall()

@@ -1,30 +1,27 @@
-import logging
-import threading
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL
 
 from .. import rules
 
-_logger = logging.getLogger(__name__)
-
-# Columns of crm_lead the engine writes: they are invalidated after a run.
-ENGINE_FIELDS = [
-    "pyramid_tier",
-    "pyramid_revenue",
-    "prospect_grade",
-    "last_contact_date",
-    "next_contact_date",
-    "contact_urgency",
-    "engagement_score",
-    "abandon_recommended",
-    "date_sales_ready",
-    "touch_count",
-    "unanswered_touches",
-    "date_first_unanswered",
-    "development_cost",
-]
+# The columns of crm_lead the engine writes, with their SQL types: the install hook
+# creates them, the engine computes each under the same name in its change table.
+ENGINE_COLUMNS = {
+    "pyramid_tier": "varchar",
+    "pyramid_revenue": "numeric",
+    "prospect_grade": "varchar",
+    "last_contact_date": "date",
+    "next_contact_date": "date",
+    "contact_urgency": "varchar",
+    "engagement_score": "int4",
+    "abandon_recommended": "bool",
+    "date_sales_ready": "date",
+    "touch_count": "int4",
+    "unanswered_touches": "int4",
+    "date_first_unanswered": "date",
+    "development_cost": "numeric",
+}
 
 
 class ProspectRescoreEngine(models.AbstractModel):
@@ -33,66 +30,53 @@ class ProspectRescoreEngine(models.AbstractModel):
     Temporary tables are built once per run: the revenue tier of every customer
     (commercial partner, per company), the contact statistics of every lead, then in
     one pass over the leads the new values of those that differ from what they carry.
-    Only those are written, by ranges of ids with a commit in between; so a second run
-    writes nothing and a run killed half-way is finished by the next one. Tier and
+    Only those are written, by ranges of ids, a batch per transaction; so a second
+    run writes nothing and a run killed half-way is finished by the next one. Tier and
     grade moves are recorded in ``prospect.lead.history`` by the same statement that
-    writes them.
+    writes them. Every value comes from the rules of ``rules``, which the live
+    computes of ``crm.lead`` evaluate too.
     """
 
     _name = "prospect.rescore.engine"
-    _description = "Prospect rescoring engine"
+    _inherit = "prospect.engine"
+    _description = "Prospect rescoring"
 
     _batch_size = 50_000
+    _temp_tables = (
+        "prospect_customer_tier",
+        "prospect_lead_contact",
+        "prospect_cadence_matrix",
+        "prospect_lead_change",
+    )
 
-    @api.model
-    def _run(self, batch_size=None, auto_commit=None):
-        """Rescore everything; returns the number of leads written. Commits after
-        each batch unless testing, or told not to (``auto_commit=False``: the
-        install hook, which is all or nothing)."""
-        if auto_commit is None:
-            auto_commit = not getattr(threading.current_thread(), "testing", False)
-        self.env.flush_all()
-        settings = self.env["crm.lead"]._prospect_settings()
-        today = fields.Date.context_today(self)
-        if auto_commit:
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-            self._begin_batch_transaction()
-        else:
-            self.env.cr.execute("SET LOCAL work_mem = '64MB'")
-        self._prepare(settings, today)
-        bounds = self._batch_bounds(batch_size or self._batch_size)
-        written = 0
-        for done, (low, high) in enumerate(bounds, start=1):
-            count, ready_ids = self._rescore_batch(low, high, today)
-            written += count
-            self._schedule_sales_ready(ready_ids)
-            if auto_commit:
-                self.env["ir.cron"]._notify_progress(
-                    done=done, remaining=len(bounds) - done
-                )
-                # each batch is final: a kill after this loses nothing already done
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-                self._begin_batch_transaction()
-        self.env["crm.lead"].invalidate_model([*ENGINE_FIELDS, "prospect_history_ids"])
-        self.env["prospect.lead.history"].invalidate_model()
-        _logger.info("Prospect rescoring: %s leads written", written)
-        return written
-
-    def _begin_batch_transaction(self):
-        """Start a transaction of the scheduled run in READ COMMITTED: a lead a
-        salesperson saves while its batch is written is waited for, then skipped
-        by the write_date guard, instead of failing the whole batch with a
-        serialization error (REPEATABLE READ, Odoo's default). The passes hash every
-        partner and lead once: let them do it in memory (the default is 4 MB)."""
-        self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+    def _begin_transaction(self, fresh):
+        """A scheduled run's transactions are READ COMMITTED: a lead a salesperson
+        saves while its batch is written is waited for, then skipped by the
+        write_date guard, instead of failing the whole batch with a serialization
+        error (REPEATABLE READ, Odoo's default). The passes hash every partner and
+        lead once: let them do it in memory (the default is 4 MB)."""
+        if fresh:
+            self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
         self.env.cr.execute("SET LOCAL work_mem = '64MB'")
 
-    def _prepare(self, settings, today):
-        """The temporary tables of a run, ending with the leads to write."""
+    def _prepare(self):
+        """The temporary tables of a run, ending with the leads to write; returns
+        the ranges of ids to write, a batch each."""
+        settings = self.env["prospect.settings"]._get()
+        today = self._today()
         self._prepare_customer_tiers(settings, today)
         self._prepare_lead_contacts(settings, today)
         self._prepare_cadence_matrix()
         self._prepare_changes(settings, today)
+        return self._batch_bounds(self._get_batch_size())
+
+    def _process_batch(self, batch):
+        low, high = batch
+        count, ready_ids = self._rescore_batch(low, high, self._today())
+        self.env["crm.lead"].invalidate_model([*ENGINE_COLUMNS, "prospect_history_ids"])
+        self.env["prospect.lead.history"].invalidate_model()
+        self._schedule_sales_ready(ready_ids)
+        return count
 
     # ------------------------------------------------------------
     # CUSTOMERS
@@ -133,10 +117,6 @@ class ProspectRescoreEngine(models.AbstractModel):
         )
 
     def _prepare_customer_tiers(self, settings, today):
-        super_pct = settings["tier_super_pct"]
-        large_pct = super_pct + settings["tier_large_pct"]
-        medium_pct = large_pct + settings["tier_medium_pct"]
-        self.env.cr.execute("DROP TABLE IF EXISTS prospect_customer_tier")
         self.env.cr.execute(
             SQL(
                 """
@@ -152,12 +132,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                        by_revenue AS (company ORDER BY revenue DESC)
             )
             SELECT company_key, commercial_id, revenue, rank, total,
-                   CASE
-                       WHEN rank <= CEIL(total * %(super)s / 100.0) THEN 'super'
-                       WHEN rank <= CEIL(total * %(large)s / 100.0) THEN 'large'
-                       WHEN rank <= CEIL(total * %(medium)s / 100.0) THEN 'medium'
-                       ELSE 'small'
-                   END AS tier
+                   %(tier)s AS tier
               FROM ranked
              UNION ALL
             SELECT company_key, commercial_id, 0, NULL, NULL, 'inactive'
@@ -168,9 +143,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                     today - timedelta(days=settings["lookback_days"]),
                     today + timedelta(days=1),
                 ),
-                super=super_pct,
-                large=large_pct,
-                medium=medium_pct,
+                tier=rules.revenue_tier(SQL("rank"), SQL("total"), settings),
             )
         )
         self.env.cr.execute(
@@ -215,7 +188,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                    FALSE, TRUE
               FROM calendar_event event
              WHERE event.opportunity_id IS NOT NULL AND event.active
-               AND event.start <= NOW()
+               AND event.start <= %(now)s
              UNION ALL
             SELECT card.lead_id, card.date_answered::date, %(feedback_points)s,
                    TRUE, FALSE
@@ -223,6 +196,7 @@ class ProspectRescoreEngine(models.AbstractModel):
              WHERE card.date_answered IS NOT NULL
             """,
             comment=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment"),
+            now=self._now(),
             answer_points=rules.SCORE_POINTS["answer"],
             activity_points=rules.SCORE_POINTS["activity_done"],
             meeting_points=rules.SCORE_POINTS["meeting"],
@@ -231,7 +205,6 @@ class ProspectRescoreEngine(models.AbstractModel):
 
     def _prepare_lead_contacts(self, settings, today):
         half_life = settings["score_half_life_days"]
-        self.env.cr.execute("DROP TABLE IF EXISTS prospect_lead_contact")
         self.env.cr.execute(
             SQL(
                 """
@@ -272,7 +245,6 @@ class ProspectRescoreEngine(models.AbstractModel):
     def _prepare_cadence_matrix(self):
         """Contact interval of every (tier, grade, key account) from the rules."""
         matrix = self.env["prospect.cadence.rule"]._get_matrix()
-        self.env.cr.execute("DROP TABLE IF EXISTS prospect_cadence_matrix")
         self.env.cr.execute(
             "CREATE TEMPORARY TABLE prospect_cadence_matrix"
             " (tier varchar, grade varchar, is_key boolean, interval_days int)"
@@ -289,131 +261,108 @@ class ProspectRescoreEngine(models.AbstractModel):
         self.env.cr.execute("ANALYZE prospect_cadence_matrix")
 
     def _prepare_changes(self, settings, today):
-        """One pass over every lead: what the rules say now, kept only for the leads
-        where it differs from what they carry (``prospect_lead_change``)."""
-        self.env.cr.execute("DROP TABLE IF EXISTS prospect_lead_change")
+        """One pass over every lead: what the rules say now, under the names of the
+        columns, kept only for the leads where it differs from what they carry
+        (``prospect_lead_change``)."""
+        silence = rules.abandon_for_silence(
+            SQL("planned.unanswered_touches"),
+            SQL("planned.date_first_unanswered"),
+            today,
+            settings,
+        )
+        too_costly = rules.abandon_for_cost(
+            SQL("planned.development_cost"), SQL("planned.expected_value"), settings
+        )
         self.env.cr.execute(
             SQL(
                 """
             CREATE TEMPORARY TABLE prospect_lead_change AS
-            WITH lead AS (
-                SELECT lead.id, lead.write_date, lead.need_status, lead.date_deadline,
-                       lead.last_contact_date, lead.create_date::date AS created,
-                       lead.prospect_grade, lead.development_cost,
-                       lead.expected_revenue, lead.probability, lead.company_id,
-                       lead.pyramid_tier, lead.pyramid_revenue,
-                       lead.next_contact_date, lead.contact_urgency,
-                       lead.engagement_score, lead.abandon_recommended,
-                       lead.date_sales_ready, lead.key_account_colour IS NOT NULL
-                           AS is_key, lead.development_cost_logged,
-                       lead.touch_count, lead.unanswered_touches,
-                       lead.date_first_unanswered,
-                       COALESCE(stage.is_won, FALSE)
-                           OR (NOT lead.active AND COALESCE(lead.probability, 0) = 0)
-                           AS is_closed,
-                       lead.active AND NOT COALESCE(stage.is_won, FALSE) AS is_open,
-                       partner.commercial_partner_id
+            WITH scored AS (
+                SELECT lead.id, lead.write_date,
+                       lead.create_date::date AS created,
+                       lead.key_account_colour IS NOT NULL AS is_key,
+                       %(is_open)s AS is_open,
+                       %(expected_value)s AS expected_value,
+                       %(tier)s AS pyramid_tier,
+                       COALESCE(customer.revenue, 0) AS pyramid_revenue,
+                       customer.rank, customer.total,
+                       %(grade)s AS prospect_grade,
+                       GREATEST(lead.last_contact_date, contact.last_contact)
+                           AS last_contact_date,
+                       COALESCE(contact.score, 0) AS engagement_score,
+                       COALESCE(contact.touches, 0) AS touch_count,
+                       COALESCE(contact.unanswered, 0) AS unanswered_touches,
+                       contact.first_unanswered AS date_first_unanswered,
+                       %(cost)s AS development_cost
                   FROM crm_lead lead
                   LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
                   LEFT JOIN res_partner partner ON partner.id = lead.partner_id
-            ), scored AS (
-                SELECT lead.*,
-                       COALESCE(customer.tier, CASE
-                           WHEN lead.need_status = 'none' THEN 'other'
-                           WHEN COALESCE(contact.last_contact, lead.last_contact_date)
-                                IS NOT NULL THEN 'prospect'
-                           ELSE 'suspect'
-                       END) AS new_tier,
-                       COALESCE(customer.revenue, 0) AS new_revenue,
-                       customer.rank, customer.total,
-                       CASE
-                           WHEN lead.is_closed AND lead.prospect_grade IS NOT NULL
-                               THEN lead.prospect_grade
-                           WHEN lead.need_status = 'none' THEN 'e'
-                           WHEN lead.need_status IS DISTINCT FROM 'clear'
-                                OR lead.date_deadline IS NULL THEN 'd'
-                           WHEN lead.date_deadline <= %(grade_a)s THEN 'a'
-                           WHEN lead.date_deadline <= %(grade_b)s THEN 'b'
-                           WHEN lead.date_deadline <= %(grade_c)s THEN 'c'
-                           ELSE 'd'
-                       END AS new_grade,
-                       GREATEST(lead.last_contact_date, contact.last_contact)
-                           AS new_last_contact,
-                       COALESCE(contact.score, 0) AS new_score,
-                       COALESCE(contact.touches, 0) AS new_touch_count,
-                       COALESCE(contact.unanswered, 0) AS new_unanswered,
-                       contact.first_unanswered AS new_first_unanswered,
-                       COALESCE(lead.development_cost_logged, 0)
-                           + COALESCE(contact.touches, 0) * %(cost_per_touch)s
-                           AS new_cost,
-                       lead.is_open AND (
-                           (contact.unanswered >= %(touches)s
-                            AND contact.first_unanswered <= %(abandon_since)s)
-                           OR COALESCE(lead.development_cost_logged, 0)
-                              + COALESCE(contact.touches, 0) * %(cost_per_touch)s
-                              > %(cost_factor)s
-                              * COALESCE(lead.expected_revenue, 0)
-                              * COALESCE(lead.probability, 0) / 100.0
-                       ) AS new_abandon
-                  FROM lead
                   LEFT JOIN prospect_customer_tier customer
-                         ON customer.commercial_id = lead.commercial_partner_id
+                         ON customer.commercial_id = partner.commercial_partner_id
                         AND customer.company_key = COALESCE(lead.company_id, 0)
                   LEFT JOIN prospect_lead_contact contact ON contact.lead_id = lead.id
                 -- OFFSET 0 keeps each value computed once per row, not inlined
                 OFFSET 0
             ), planned AS (
-                SELECT scored.*,
-                       CASE WHEN is_open THEN
-                           COALESCE(new_last_contact, created) + cadence.interval_days
-                       END AS new_next_date
+                SELECT scored.*, %(next_date)s AS next_contact_date
                   FROM scored
                   LEFT JOIN prospect_cadence_matrix cadence
-                         ON cadence.tier = scored.new_tier
-                        AND cadence.grade = scored.new_grade
+                         ON cadence.tier = scored.pyramid_tier
+                        AND cadence.grade = scored.prospect_grade
                         AND cadence.is_key = scored.is_key
                 OFFSET 0
             ), desired AS (
                 SELECT planned.*,
-                       CASE
-                           WHEN new_next_date IS NULL THEN NULL
-                           WHEN new_next_date - %(today)s <= 7 THEN 'urgent'
-                           WHEN new_next_date - %(today)s <= 30 THEN 'soon'
-                           WHEN new_next_date - %(today)s <= 90 THEN 'later'
-                           ELSE 'slow'
-                       END AS new_urgency,
-                       date_sales_ready IS NULL AND is_open
-                           AND COALESCE(new_score, 0) >= %(threshold)s AS becomes_ready
+                       %(urgency)s AS contact_urgency,
+                       %(abandon)s AS abandon_recommended,
+                       CASE WHEN old.date_sales_ready IS NULL AND planned.is_open
+                                 AND planned.engagement_score >= %(threshold)s
+                            THEN %(today)s ELSE old.date_sales_ready
+                       END AS date_sales_ready,
+                       old.date_sales_ready IS NULL AND planned.is_open
+                           AND planned.engagement_score >= %(threshold)s
+                           AS becomes_ready
                   FROM planned
+                  JOIN crm_lead old ON old.id = planned.id
             )
-            SELECT id, write_date, new_tier, new_revenue, rank, total, new_grade,
-                   new_last_contact, new_next_date, new_urgency, new_score,
-                   new_abandon, becomes_ready, new_touch_count, new_unanswered,
-                   new_first_unanswered, new_cost
+            SELECT desired.*
               FROM desired
-             WHERE pyramid_tier IS DISTINCT FROM new_tier
-                OR pyramid_revenue IS DISTINCT FROM new_revenue
-                OR prospect_grade IS DISTINCT FROM new_grade
-                OR last_contact_date IS DISTINCT FROM new_last_contact
-                OR next_contact_date IS DISTINCT FROM new_next_date
-                OR contact_urgency IS DISTINCT FROM new_urgency
-                OR engagement_score IS DISTINCT FROM new_score
-                OR abandon_recommended IS DISTINCT FROM new_abandon
-                OR touch_count IS DISTINCT FROM new_touch_count
-                OR unanswered_touches IS DISTINCT FROM new_unanswered
-                OR date_first_unanswered IS DISTINCT FROM new_first_unanswered
-                OR development_cost IS DISTINCT FROM new_cost
-                OR becomes_ready
+              JOIN crm_lead old ON old.id = desired.id
+             WHERE %(differs)s
             """,
-                today=today,
-                grade_a=today + timedelta(days=settings["grade_a_days"]),
-                grade_b=today + timedelta(days=settings["grade_b_days"]),
-                grade_c=today + timedelta(days=settings["grade_c_days"]),
-                touches=settings["abandon_touches"],
-                abandon_since=today - timedelta(days=settings["abandon_days"]),
-                cost_factor=settings["abandon_cost_factor"],
-                cost_per_touch=settings["cost_per_touch"],
+                is_open=rules.is_open(),
+                expected_value=rules.expected_value(),
+                tier=rules.lead_tier(
+                    SQL("customer.tier"),
+                    SQL(
+                        "COALESCE(contact.last_contact, lead.last_contact_date)"
+                        " IS NOT NULL"
+                    ),
+                ),
+                grade=rules.grade(today, settings),
+                cost=rules.development_cost(
+                    SQL("lead.development_cost_logged"),
+                    SQL("contact.touches"),
+                    settings,
+                ),
+                next_date=rules.next_contact_date(
+                    SQL("scored.is_open"),
+                    SQL("scored.last_contact_date"),
+                    SQL("scored.created"),
+                    SQL("cadence.interval_days"),
+                ),
+                urgency=rules.urgency(SQL("planned.next_contact_date"), today),
+                abandon=rules.abandon(SQL("planned.is_open"), silence, too_costly),
                 threshold=settings["score_threshold"],
+                today=today,
+                differs=SQL(" OR ").join(
+                    SQL(
+                        "desired.%s IS DISTINCT FROM old.%s",
+                        SQL.identifier(column),
+                        SQL.identifier(column),
+                    )
+                    for column in ENGINE_COLUMNS
+                ),
             )
         )
         self.env.cr.execute(
@@ -447,20 +396,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                 """
             WITH changed AS (
                 UPDATE crm_lead lead
-                   SET pyramid_tier = change.new_tier,
-                       pyramid_revenue = change.new_revenue,
-                       prospect_grade = change.new_grade,
-                       last_contact_date = change.new_last_contact,
-                       next_contact_date = change.new_next_date,
-                       contact_urgency = change.new_urgency,
-                       engagement_score = change.new_score,
-                       abandon_recommended = change.new_abandon,
-                       touch_count = change.new_touch_count,
-                       unanswered_touches = change.new_unanswered,
-                       date_first_unanswered = change.new_first_unanswered,
-                       development_cost = change.new_cost,
-                       date_sales_ready = CASE WHEN change.becomes_ready
-                           THEN %(today)s ELSE old.date_sales_ready END
+                   SET %(assignments)s
                   FROM prospect_lead_change change
                   JOIN crm_lead old ON old.id = change.id
                  WHERE lead.id = change.id
@@ -471,7 +407,8 @@ class ProspectRescoreEngine(models.AbstractModel):
                        old.pyramid_tier AS old_tier, lead.pyramid_tier AS new_tier,
                        old.prospect_grade AS old_grade,
                        lead.prospect_grade AS new_grade,
-                       change.new_revenue AS revenue, change.rank, change.total,
+                       change.pyramid_revenue AS revenue, change.rank,
+                       change.total,
                        lead.date_deadline - %(today)s AS days_to_close,
                        change.becomes_ready
             ), history AS (
@@ -495,6 +432,12 @@ class ProspectRescoreEngine(models.AbstractModel):
             )
             SELECT COUNT(*), ARRAY_AGG(id) FILTER (WHERE becomes_ready) FROM changed
             """,
+                assignments=SQL(", ").join(
+                    SQL(
+                        "%s = change.%s", SQL.identifier(column), SQL.identifier(column)
+                    )
+                    for column in ENGINE_COLUMNS
+                ),
                 low=low,
                 high=high,
                 today=today,
@@ -506,27 +449,26 @@ class ProspectRescoreEngine(models.AbstractModel):
 
     def _schedule_sales_ready(self, lead_ids):
         """A to-do for the salesperson (or the team leader) of each lead that just
-        reached the sales-ready score; once per lead (``date_sales_ready``)."""
-        if not lead_ids:
-            return
-        leads = self.env["crm.lead"].browse(lead_ids)
-        leads.invalidate_recordset(ENGINE_FIELDS)
+        reached the sales-ready score, in their language; once per lead
+        (``date_sales_ready``)."""
         todo = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id("crm.lead")
-        self.env["mail.activity"].create(
-            [
+        values = []
+        for lead in self.env["crm.lead"].browse(lead_ids):
+            owner = lead.user_id or lead.team_id.user_id
+            if not owner:
+                continue
+            values.append(
                 {
                     "res_model_id": model_id,
                     "res_id": lead.id,
                     "activity_type_id": todo.id,
-                    "user_id": (lead.user_id or lead.team_id.user_id).id,
-                    "summary": self.env._(
+                    "user_id": owner.id,
+                    "summary": self.with_context(lang=owner.lang).env._(
                         "Sales-ready: engagement score %(score)s",
                         score=lead.engagement_score,
                     ),
-                    "date_deadline": fields.Date.context_today(self),
+                    "date_deadline": self._today(),
                 }
-                for lead in leads
-                if lead.user_id or lead.team_id.user_id
-            ]
-        )
+            )
+        self.env["mail.activity"].create(values)

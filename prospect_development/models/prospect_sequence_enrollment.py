@@ -1,5 +1,4 @@
 import logging
-import threading
 from collections import defaultdict
 from datetime import timedelta
 
@@ -7,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
+
+from .. import rules
 
 _logger = logging.getLogger(__name__)
 
@@ -36,8 +37,6 @@ class ProspectSequenceEnrollment(models.Model):
     _description = "Prospect Sequence Enrolment"
     _order = "next_date, id"
     _rec_name = "lead_id"
-
-    _BATCH_SIZE = 500
 
     lead_id = fields.Many2one("crm.lead", required=True, ondelete="cascade", index=True)
     sequence_id = fields.Many2one(
@@ -116,7 +115,7 @@ class ProspectSequenceEnrollment(models.Model):
     def create(self, vals_list):
         """Creating an enrolment enrols the lead: its first step is due after the
         first step's delay."""
-        now = fields.Datetime.now()
+        now = self.env["prospect.engine"]._now()
         for vals in vals_list:
             sequence = self.env["prospect.sequence"].browse(vals.get("sequence_id"))
             lead = self.env["crm.lead"].browse(vals.get("lead_id"))
@@ -134,7 +133,7 @@ class ProspectSequenceEnrollment(models.Model):
             raise UserError(
                 self.env._("%(sequence)s has no steps yet.", sequence=sequence.name)
             )
-        if lead.stage_id.is_won or not lead.active:
+        if not lead._prospect_filter(rules.is_open()):
             raise UserError(
                 self.env._(
                     "%(lead)s is closed: it cannot be enrolled in a sequence.",
@@ -189,22 +188,17 @@ class ProspectSequenceEnrollment(models.Model):
     @api.model
     def _cron_prospect_sequence(self):
         """Enrol by the sequences' rules, stop what can no longer be sent, then send
-        every due step. Each batch is one transaction: a run killed half-way has sent
-        (queued) nothing of its current batch, and the next run picks it up."""
-        self._action_enroll_by_rules()
-        self._action_stop_unreachable()
-        return self._action_send_due()
+        every due step (``prospect.sequence.engine``)."""
+        return self.env["prospect.sequence.engine"]._run()
 
     @api.model
-    def _is_testing(self):
-        return getattr(threading.current_thread(), "testing", False)
-
-    @api.model
-    def _commit_batch(self, done, remaining):
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if not self._is_testing():
-            # keep what is queued: a killed run resumes after the last batch
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+    def _action_send_due(self, batch_size=None):
+        """Send every due step, batch after batch. Returns the number of steps sent."""
+        return (
+            self.env["prospect.sequence.engine"]
+            .with_context(prospect_send_only=True)
+            ._run(batch_size=batch_size)
+        )
 
     @api.model
     def _action_enroll_by_rules(self):
@@ -220,7 +214,7 @@ class ProspectSequenceEnrollment(models.Model):
             domain = safe_eval(sequence.enroll_domain or "[]") + [
                 ("active", "=", True),
                 ("email_normalized", "!=", False),
-                ("stage_id.is_won", "=", False),
+                *self.env["crm.lead"]._prospect_domain(rules.is_open()),
             ]
             if sequence.company_id:
                 domain += [("company_id", "in", [sequence.company_id.id, False])]
@@ -238,7 +232,7 @@ class ProspectSequenceEnrollment(models.Model):
                         create_uid, create_date, write_uid, write_date)
                     SELECT lead.id, %(sequence)s, lead.company_id, lead.user_id,
                            lead.team_id, 'running', FALSE, %(step)s,
-                           NOW() AT TIME ZONE 'UTC' + make_interval(days => %(delay)s),
+                           %(now)s + make_interval(days => %(delay)s),
                            %(uid)s, NOW() AT TIME ZONE 'UTC',
                            %(uid)s, NOW() AT TIME ZONE 'UTC'
                       FROM crm_lead lead
@@ -253,6 +247,7 @@ class ProspectSequenceEnrollment(models.Model):
                     sequence=sequence.id,
                     step=first.id,
                     delay=first.delay_days,
+                    now=self.env["prospect.engine"]._now(),
                     uid=self.env.uid,
                     leads=leads.subselect(),
                 )
@@ -284,9 +279,9 @@ class ProspectSequenceEnrollment(models.Model):
                   FROM (
                       SELECT enrollment.id,
                              CASE
-                                 WHEN stage.is_won THEN 'won'
+                                 WHEN %(is_won)s THEN 'won'
                                  WHEN lead.date_abandoned IS NOT NULL THEN 'abandoned'
-                                 WHEN NOT lead.active THEN 'lost'
+                                 WHEN NOT %(is_open)s THEN 'lost'
                                  WHEN blacklist.id IS NOT NULL THEN 'blacklist'
                                  WHEN lead.message_bounce > 0 THEN 'bounce'
                              END AS stop_reason
@@ -303,6 +298,8 @@ class ProspectSequenceEnrollment(models.Model):
                  WHERE reason.id = enrollment.id AND reason.stop_reason IS NOT NULL
                 """,
                 uid=self.env.uid,
+                is_won=rules.is_won(),
+                is_open=rules.is_open(),
             )
         )
         stopped = self.env.cr.rowcount
@@ -310,64 +307,19 @@ class ProspectSequenceEnrollment(models.Model):
             self.invalidate_model()
         return stopped
 
-    @api.model
-    def _action_send_due(self, batch_size=None):
-        """Send every due step, batch after batch. Returns the number of steps sent."""
-        batch_size = batch_size or self._BATCH_SIZE
-        done = 0
-        while True:
-            self.flush_model()
-            # SKIP LOCKED: a second worker running the same job takes other rows
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT id FROM prospect_sequence_enrollment
-                     WHERE state = 'running' AND paused IS NOT TRUE
-                       AND next_step_id IS NOT NULL
-                       AND next_date <= %(now)s
-                     ORDER BY next_date, id
-                     LIMIT %(limit)s
-                       FOR UPDATE SKIP LOCKED
-                    """,
-                    now=fields.Datetime.now(),
-                    limit=batch_size,
-                )
-            )
-            ids = [row[0] for row in self.env.cr.fetchall()]
-            if not ids:
-                break
-            self.browse(ids)._send_next_step()
-            done += len(ids)
-            self._commit_batch(done, self._count_due())
-        return done
-
-    @api.model
-    def _count_due(self):
-        self.flush_model()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT COUNT(*) FROM prospect_sequence_enrollment
-                 WHERE state = 'running' AND paused IS NOT TRUE
-                   AND next_step_id IS NOT NULL AND next_date <= %(now)s
-                """,
-                now=fields.Datetime.now(),
-            )
-        )
-        return self.env.cr.fetchone()[0]
-
     def _send_next_step(self):
         """Send the due step of each enrolment, then move it to its next step."""
-        now = fields.Datetime.now()
+        now = self.env["prospect.engine"]._now()
         by_step = defaultdict(lambda: self.browse())
         for enrollment in self:
             by_step[enrollment.next_step_id] |= enrollment
         for step, enrollments in by_step.items():
-            closed = enrollments.filtered(
-                lambda e: e.lead_id.stage_id.is_won or not e.lead_id.active
+            leads = enrollments.lead_id
+            closed = leads - leads._prospect_filter(rules.is_open())
+            closed._prospect_stop_closed_sequences()
+            enrollments = enrollments.filtered(
+                lambda e, closed=closed: e.lead_id not in closed
             )
-            closed.lead_id._prospect_stop_closed_sequences()
-            enrollments -= closed
             if step.template_id:
                 enrollments -= enrollments._send_step_mail(step, now)
             if step.activity_type_id:
@@ -445,7 +397,7 @@ class ProspectSequenceEnrollment(models.Model):
         return mails
 
     def _schedule_step_activity(self, step):
-        today = fields.Date.context_today(self)
+        today = self.env["prospect.engine"]._today()
         model_id = self.env["ir.model"]._get_id("crm.lead")
         values = []
         for enrollment in self:

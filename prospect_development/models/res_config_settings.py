@@ -1,9 +1,9 @@
 import math
 
-from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
-from .. import rules
+from .prospect_settings import DEFAULTS, SETTINGS
 
 # Largest value a PostgreSQL integer column holds.
 MAX_INTEGER = 2**31 - 1
@@ -19,91 +19,91 @@ class ResConfigSettings(models.TransientModel):
     prospect_tier_super_pct = fields.Integer(
         string="Super Customers (%)",
         config_parameter=_param("tier_super_pct"),
-        default=rules.DEFAULTS["tier_super_pct"],
+        default=DEFAULTS["tier_super_pct"],
         help="Share of the customers, best revenue first, ranked super.",
     )
     prospect_tier_large_pct = fields.Integer(
         string="Large Customers (%)",
         config_parameter=_param("tier_large_pct"),
-        default=rules.DEFAULTS["tier_large_pct"],
+        default=DEFAULTS["tier_large_pct"],
         help="Share of the customers ranked large, after the super ones.",
     )
     prospect_tier_medium_pct = fields.Integer(
         string="Medium Customers (%)",
         config_parameter=_param("tier_medium_pct"),
-        default=rules.DEFAULTS["tier_medium_pct"],
+        default=DEFAULTS["tier_medium_pct"],
         help="Share of the customers ranked medium; all the others are small.",
     )
     prospect_lookback_days = fields.Integer(
         string="Revenue Window (days)",
         config_parameter=_param("lookback_days"),
-        default=rules.DEFAULTS["lookback_days"],
+        default=DEFAULTS["lookback_days"],
         help="Revenue earned in this many days ranks the customers; customers who "
         "bought only before it are inactive.",
     )
     prospect_grade_a_days = fields.Integer(
         string="Grade A: closing within (days)",
         config_parameter=_param("grade_a_days"),
-        default=rules.DEFAULTS["grade_a_days"],
+        default=DEFAULTS["grade_a_days"],
         help="A clear need expected to close within this many days is graded A.",
     )
     prospect_grade_b_days = fields.Integer(
         string="Grade B: closing within (days)",
         config_parameter=_param("grade_b_days"),
-        default=rules.DEFAULTS["grade_b_days"],
+        default=DEFAULTS["grade_b_days"],
         help="A clear need expected to close within this many days is graded B.",
     )
     prospect_grade_c_days = fields.Integer(
         string="Grade C: closing within (days)",
         config_parameter=_param("grade_c_days"),
-        default=rules.DEFAULTS["grade_c_days"],
+        default=DEFAULTS["grade_c_days"],
         help="A clear need expected to close within this many days is graded C; "
         "later, D.",
     )
     prospect_cadence_a_days = fields.Integer(
         string="Contact A leads every (days)",
         config_parameter=_param("cadence_a_days"),
-        default=rules.DEFAULTS["cadence_a_days"],
+        default=DEFAULTS["cadence_a_days"],
     )
     prospect_cadence_b_days = fields.Integer(
         string="Contact B leads every (days)",
         config_parameter=_param("cadence_b_days"),
-        default=rules.DEFAULTS["cadence_b_days"],
+        default=DEFAULTS["cadence_b_days"],
     )
     prospect_cadence_c_days = fields.Integer(
         string="Contact C leads every (days)",
         config_parameter=_param("cadence_c_days"),
-        default=rules.DEFAULTS["cadence_c_days"],
+        default=DEFAULTS["cadence_c_days"],
     )
     prospect_cadence_d_days = fields.Integer(
         string="Contact D leads every (days)",
         config_parameter=_param("cadence_d_days"),
-        default=rules.DEFAULTS["cadence_d_days"],
+        default=DEFAULTS["cadence_d_days"],
     )
     prospect_abandon_touches = fields.Integer(
         string="Abandon after (touches)",
         config_parameter=_param("abandon_touches"),
-        default=rules.DEFAULTS["abandon_touches"],
+        default=DEFAULTS["abandon_touches"],
         help="Recommend giving up an open lead touched this many times without any "
         "answer from the prospect...",
     )
     prospect_abandon_days = fields.Integer(
         string="...over at least (days)",
         config_parameter=_param("abandon_days"),
-        default=rules.DEFAULTS["abandon_days"],
+        default=DEFAULTS["abandon_days"],
         help="...over at least this many days.",
     )
     prospect_abandon_cost_factor = fields.Float(
         string="Abandon when cost exceeds expected value by (factor)",
         config_parameter=_param("abandon_cost_factor"),
-        default=rules.DEFAULTS["abandon_cost_factor"],
+        default=DEFAULTS["abandon_cost_factor"],
         help="Also recommend giving up when the development cost is more than this "
         "factor times the expected value (expected revenue x probability).",
     )
     prospect_score_threshold = fields.Integer(
         string="Sales-ready Score",
         config_parameter=_param("score_threshold"),
-        default=rules.DEFAULTS["score_threshold"],
+        default=DEFAULTS["score_threshold"],
         help="A lead whose engagement score reaches this threshold (0-100) goes to "
         "its salesperson at once; below it, it is nurtured.",
     )
@@ -111,7 +111,7 @@ class ResConfigSettings(models.TransientModel):
     prospect_score_half_life_days = fields.Integer(
         string="Score Half-life (days)",
         config_parameter=_param("score_half_life_days"),
-        default=rules.DEFAULTS["score_half_life_days"],
+        default=DEFAULTS["score_half_life_days"],
         help="An answer, a meeting or an activity done counts half as much after "
         "this many days.",
     )
@@ -119,7 +119,7 @@ class ResConfigSettings(models.TransientModel):
         [("won", "Won opportunities")],
         string="Revenue Source",
         config_parameter=_param("revenue_source"),
-        default=rules.DEFAULTS["revenue_source"],
+        default=DEFAULTS["revenue_source"],
         help="What ranks the customers: the expected revenue of opportunities won in "
         "the window, or, with Invoicing, posted customer invoices net of refunds.",
     )
@@ -127,14 +127,14 @@ class ResConfigSettings(models.TransientModel):
     prospect_cost_per_touch = fields.Float(
         string="Cost per Touch",
         config_parameter=_param("cost_per_touch"),
-        default=rules.DEFAULTS["cost_per_touch"],
+        default=DEFAULTS["cost_per_touch"],
         help="What one call, mail or visit costs, in company currency: it adds up "
         "in the development cost of the lead.",
     )
     prospect_care_days_ahead = fields.Integer(
         string="Greet Key Accounts (days ahead)",
         config_parameter=_param("care_days_ahead"),
-        default=rules.DEFAULTS["care_days_ahead"],
+        default=DEFAULTS["care_days_ahead"],
         help="Birthdays, founding and partnership anniversaries and holidays of key "
         "accounts are prepared this many days before the date.",
     )
@@ -145,7 +145,7 @@ class ResConfigSettings(models.TransientModel):
         ],
         string="Key-Account Care",
         config_parameter=_param("care_mode"),
-        default=rules.DEFAULTS["care_mode"],
+        default=DEFAULTS["care_mode"],
     )
 
     @api.model_create_multi
@@ -159,110 +159,48 @@ class ResConfigSettings(models.TransientModel):
         """Refuse what is not a number, or does not fit the database, with a clear
         message instead of a database error."""
         messages = []
-        for key in rules.DEFAULTS:
+        for key, spec in SETTINGS.items():
             name = f"prospect_{key}"
-            field = self._fields[name]
-            if vals.get(name) in (None, False) or field.type not in (
-                "integer",
-                "float",
-            ):
+            if spec.type is str or vals.get(name) in (None, False):
                 continue
-            label = field.get_description(self.env)["string"]
+            label = self.env["prospect.settings"]._get_label(key)
             try:
                 number = float(vals[name])
             except (TypeError, ValueError):
-                messages.append(_("%(setting)s must be a number.", setting=label))
+                messages.append(
+                    self.env._("%(setting)s must be a number.", setting=label)
+                )
                 continue
             if not math.isfinite(number) or abs(number) > MAX_INTEGER:
                 messages.append(
-                    _(
+                    self.env._(
                         "%(setting)s cannot exceed %(max)s.",
                         setting=label,
-                        max=rules.SETTINGS_MAXIMA.get(key, 100),
+                        max=spec.maximum,
                     )
                 )
         if messages:
             raise ValidationError("\n".join(messages))
 
     def set_values(self):
-        self._check_prospect_settings()
+        values = {
+            key: self[f"prospect_{key}"] or (spec.default if spec.type is str else 0)
+            for key, spec in SETTINGS.items()
+        }
+        problems = self.env["prospect.settings"]._get_problems(values)
+        if problems:
+            raise ValidationError("\n".join(message for _keys, message in problems))
         result = super().set_values()
         # Odoo drops a parameter set to 0 (it reads as "unset"): keep our zeros,
         # which mean something (no super customers, greetings on the day itself)
         params = self.env["ir.config_parameter"].sudo()
-        for key, default in rules.DEFAULTS.items():
-            value = self[f"prospect_{key}"]
-            if isinstance(default, int | float) and value == 0 and default != 0:
-                params.set_param(_param(key), repr(value))
+        for key, spec in SETTINGS.items():
+            value = values[key]
+            if spec.type is not str and value == 0 and spec.default != 0:
+                params.set_param(f"prospect_development.{key}", repr(value))
         return result
 
-    def _check_prospect_settings(self):
-        values = {key: self[f"prospect_{key}"] for key in rules.DEFAULTS}
-        values["revenue_source"] = values["revenue_source"] or "won"
-        values["care_mode"] = values["care_mode"] or "mail"
-        messages = []
-        for code, params in rules.settings_errors(values):
-            if code == "pct_negative":
-                messages.append(_("Tier percentages cannot be negative."))
-            elif code == "pct_total":
-                messages.append(
-                    _(
-                        "Super, large and medium customers add up to %(total)s%%: "
-                        "they cannot exceed 100%%.",
-                        total=params["total"],
-                    )
-                )
-            elif code == "positive":
-                label = self._fields[f"prospect_{params['key']}"].get_description(
-                    self.env
-                )["string"]
-                messages.append(_("%(setting)s must be at least 1.", setting=label))
-            elif code == "grade_order":
-                messages.append(
-                    _(
-                        "Grade thresholds must grow from A to C: A (%(a)s days) < "
-                        "B (%(b)s days) < C (%(c)s days).",
-                        a=values["grade_a_days"],
-                        b=values["grade_b_days"],
-                        c=values["grade_c_days"],
-                    )
-                )
-            elif code == "cost_factor":
-                messages.append(_("The abandonment cost factor must be above 0."))
-            elif code == "score_threshold":
-                messages.append(_("The sales-ready score goes from 0 to 100."))
-            elif code == "too_large":
-                label = self._fields[f"prospect_{params['key']}"].get_description(
-                    self.env
-                )["string"]
-                messages.append(
-                    _(
-                        "%(setting)s cannot exceed %(max)s.",
-                        setting=label,
-                        max=params["max"],
-                    )
-                )
-            elif code == "not_negative":
-                label = self._fields[f"prospect_{params['key']}"].get_description(
-                    self.env
-                )["string"]
-                messages.append(_("%(setting)s cannot be negative.", setting=label))
-        if messages:
-            raise ValidationError("\n".join(messages))
-
     def action_prospect_rescore_now(self):
-        """Managers' "Rescore now": the nightly run, at once, with saved settings."""
-        if not self.env.user.has_group("sales_team.group_sale_manager"):
-            raise AccessError(_("Only Sales managers may rescore the prospects."))
-        written = self.env["crm.lead"].sudo()._action_prospect_rescore()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": _(
-                    "Prospects rescored: %(count)s leads updated.", count=written
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        """ "Rescore now" of the settings screen: the nightly run, scheduled at once
+        with the saved settings."""
+        return self.env["crm.lead"].action_prospect_rescore_now()

@@ -3,8 +3,9 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
-from odoo.addons.prospect_development import rules
+from odoo.addons.prospect_development.models.prospect_settings import DEFAULTS
 
+from . import reference
 from .common import ProspectCase
 
 
@@ -40,19 +41,19 @@ class TestRescore(ProspectCase):
 
     def test_tiers_follow_the_pyramid(self):
         self.env["crm.lead"]._action_prospect_rescore()
-        settings = dict(rules.DEFAULTS)
-        cutoffs = rules.tier_cutoffs(
+        settings = dict(DEFAULTS)
+        cutoffs = reference.tier_cutoffs(
             40,
             settings["tier_super_pct"],
             settings["tier_large_pct"],
             settings["tier_medium_pct"],
         )
-        ranks = rules.rank_revenues({p.id: r for p, r in self.revenue_of.items()})
+        ranks = reference.rank_revenues({p.id: r for p, r in self.revenue_of.items()})
         for lead in self.open_leads:
             partner = lead.partner_id.commercial_partner_id
             self.assertEqual(
                 lead.pyramid_tier,
-                rules.revenue_tier(ranks[partner.id], cutoffs),
+                reference.revenue_tier(ranks[partner.id], cutoffs),
                 f"{lead.name} at rank {ranks[partner.id]}",
             )
             self.assertEqual(lead.pyramid_revenue, self.revenue_of[partner])

@@ -6,8 +6,7 @@ from hypothesis import strategies as st
 from odoo import fields
 from odoo.tests import tagged
 
-from odoo.addons.prospect_development import rules
-
+from . import reference
 from .common import ProspectCase
 
 
@@ -242,9 +241,7 @@ class TestRescoreEngine(ProspectCase):
         savepoint.rollback()
         # a run that stopped after two batches, then a full run
         engine = self.engine
-        settings_ = self.env["crm.lead"]._prospect_settings()
-        engine._prepare(settings_, self.today)
-        for low, high in engine._batch_bounds(3)[:2]:
+        for low, high in engine._prepare()[:2]:
             engine._rescore_batch(low, high, self.today)
         engine._run()
         self.assertEqual(self._snapshot(), clean)
@@ -284,15 +281,15 @@ class TestRescoreEngine(ProspectCase):
             )
             self.engine._run()
             earning = {p.id: r for p, r in zip(partners, revenues, strict=True) if r}
-            ranks = rules.rank_revenues(earning)
-            cutoffs = rules.tier_cutoffs(len(earning), *percentages)
+            ranks = reference.rank_revenues(earning)
+            cutoffs = reference.tier_cutoffs(len(earning), *percentages)
             for lead in leads:
-                expected = rules.lead_tier(
+                expected = reference.lead_tier(
                     earning.get(lead.partner_id.id, 0),
                     0,
                     None,
                     False,
-                    rules.revenue_tier(ranks[lead.partner_id.id], cutoffs)
+                    reference.revenue_tier(ranks[lead.partner_id.id], cutoffs)
                     if lead.partner_id.id in ranks
                     else None,
                 )
@@ -304,8 +301,7 @@ class TestRescoreEngine(ProspectCase):
         self.engine._run()
         self._post_answer(lead)  # the night will have something to write
         self.env.flush_all()
-        settings_ = self.env["crm.lead"]._prospect_settings()
-        self.engine._prepare(settings_, self.today)
+        bounds = self.engine.with_context(prospect_batch_size=1000)._prepare()
         # the salesperson saves the lead after the rescoring read it
         lead.with_user(self.user_sales_salesman).need_status = "none"
         self.env.flush_all()
@@ -314,7 +310,7 @@ class TestRescoreEngine(ProspectCase):
             " WHERE id = %s",
             (lead.id,),
         )
-        for low, high in self.engine._batch_bounds(1000):
+        for low, high in bounds:
             self.engine._rescore_batch(low, high, self.today)
         lead.invalidate_recordset()
         self.assertEqual(lead.prospect_grade, "e", "the salesperson's change stands")

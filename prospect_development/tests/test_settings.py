@@ -8,7 +8,7 @@ from odoo.tests import TransactionCase, tagged, users
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
-from odoo.addons.prospect_development import rules
+from odoo.addons.prospect_development.models.prospect_settings import DEFAULTS
 
 
 @tagged("post_install", "-at_install")
@@ -25,8 +25,7 @@ class TestSettings(TransactionCase):
     def _params(self):
         params = self.env["ir.config_parameter"].sudo()
         return {
-            key: params.get_param(f"prospect_development.{key}")
-            for key in rules.DEFAULTS
+            key: params.get_param(f"prospect_development.{key}") for key in DEFAULTS
         }
 
     @users("pd_settings_admin")
@@ -45,7 +44,7 @@ class TestSettings(TransactionCase):
             {"prospect_grade_a_days": 20, "prospect_cadence_a_days": 3}
         ).execute()
         self.assertEqual(self._params()["grade_a_days"], "20")
-        settings = self.env["crm.lead"]._prospect_settings()
+        settings = self.env["prospect.settings"]._get()
         self.assertEqual(settings["grade_a_days"], 20)
         self.assertEqual(settings["cadence_a_days"], 3)
 
@@ -114,9 +113,7 @@ class TestSettings(TransactionCase):
     @settings(max_examples=80, deadline=None)
     @given(
         st.dictionaries(
-            st.sampled_from(
-                sorted(rules.DEFAULTS.keys() - {"revenue_source", "care_mode"})
-            ),
+            st.sampled_from(sorted(DEFAULTS.keys() - {"revenue_source", "care_mode"})),
             st.one_of(
                 st.integers(-(2**40), 2**40),
                 st.sampled_from([-1, 0, 1, 99, 100, 101, 36_500, 36_501, 2**31]),
@@ -137,7 +134,7 @@ class TestSettings(TransactionCase):
             self.assertTrue(str(error))
             self.assertEqual(self._params(), before, "nothing saved")
             return
-        saved = self.env["crm.lead"]._prospect_settings()
+        saved = self.env["prospect.settings"]._get()
         for key, value in values.items():
             self.assertEqual(saved[key], value)
         self.assertIsInstance(self.env["crm.lead"]._action_prospect_rescore(), int)
@@ -152,7 +149,7 @@ class TestSettings(TransactionCase):
             ("tier_large_pct", "90"),
         ):
             params.set_param(f"prospect_development.{key}", raw)
-        settings = self.env["crm.lead"]._prospect_settings()
+        settings = self.env["prospect.settings"]._get()
         for key in (
             "lookback_days",
             "grade_a_days",
@@ -162,14 +159,14 @@ class TestSettings(TransactionCase):
             "tier_super_pct",
             "tier_large_pct",
         ):
-            self.assertEqual(settings[key], rules.DEFAULTS[key], key)
+            self.assertEqual(settings[key], DEFAULTS[key], key)
         self.assertIsInstance(self.env["crm.lead"]._action_prospect_rescore(), int)
 
     def test_unreadable_parameter_falls_back_to_default(self):
         self.env["ir.config_parameter"].set_param(
             "prospect_development.cadence_a_days", "seven"
         )
-        self.assertEqual(self.env["crm.lead"]._prospect_settings()["cadence_a_days"], 7)
+        self.assertEqual(self.env["prospect.settings"]._get()["cadence_a_days"], 7)
 
     def test_rescore_now_is_for_managers(self):
         salesman = mail_new_test_user(

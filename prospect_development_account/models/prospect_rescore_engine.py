@@ -8,7 +8,7 @@ class ProspectRescoreEngine(models.AbstractModel):
     @api.model
     def _revenue_query(self, window_start, window_end):
         """Posted customer invoices minus refunds, untaxed, in company currency."""
-        settings = self.env["crm.lead"]._prospect_settings()
+        settings = self.env["prospect.settings"]._get()
         if settings["revenue_source"] != "invoices":
             return super()._revenue_query(window_start, window_end)
         return SQL(
