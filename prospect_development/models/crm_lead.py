@@ -407,8 +407,10 @@ class CrmLead(models.Model):
             values = [lead.stage_id.is_won]
             for name in inputs:
                 # a closed lead keeps its saved grade: read it, not the new one
-                record = lead._origin if name == "prospect_grade" else lead
-                values.append(record[name] if record[name] is not False else None)
+                value = (lead._origin if name == "prospect_grade" else lead)[name]
+                if value is False and lead._fields[name].type != "boolean":
+                    value = None
+                values.append(value)
             values += [column[index] for _type, column in extra.values()]
             rows.append(
                 SQL(
@@ -450,9 +452,9 @@ class CrmLead(models.Model):
                 "id",
                 "in",
                 SQL(
-                    """SELECT lead.id FROM crm_lead lead
-                       LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
-                       WHERE %s""",
+                    """(SELECT lead.id FROM crm_lead lead
+                        LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                        WHERE %s)""",
                     rule,
                 ),
             )
