@@ -1,5 +1,6 @@
 from . import crm_lead
 from . import mail_activity
+from . import mail_message
 from . import mail_thread
 from . import prospect_cadence_engine
 from . import prospect_cadence_rule
