@@ -189,8 +189,8 @@ class ProspectRescoreEngine(models.AbstractModel):
 
         An answer is a mail from outside the company, automatic replies (out of
         office) left out; a touch is an activity done or a message sent by an
-        internal user to the followers. Points feed the
-        engagement score, as do the answered feedback cards of the sequences."""
+        internal user to the followers. Points feed the engagement score, as do
+        the answered feedback cards of the sequences."""
         return SQL(
             """
             SELECT message.res_id AS lead_id,

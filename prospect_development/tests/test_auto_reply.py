@@ -20,7 +20,8 @@ OUT_OF_OFFICE_SUBJECTS = (
 
 @tagged("post_install", "-at_install")
 class TestAutoReplySubject(BaseCase):
-    """The subject rule alone, and PostgreSQL reading its pattern alike."""
+    """The rules alone (PostgreSQL reads the subject pattern alike: see
+    ``test_existing_automatic_replies_flagged_when_the_column_is_added``)."""
 
     CASES = {
         "Automatic reply: your mailing": True,
