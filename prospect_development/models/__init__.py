@@ -2,6 +2,7 @@ from . import prospect_engine
 from . import prospect_settings
 from . import crm_lead
 from . import mail_activity
+from . import mail_message
 from . import mail_thread
 from . import prospect_cadence_engine
 from . import prospect_cadence_rule

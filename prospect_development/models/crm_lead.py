@@ -461,11 +461,10 @@ class CrmLead(models.Model):
         ]
 
     def _message_post_after_hook(self, message, msg_vals):
-        """A touch or an answer is a contact: the cadence restarts from today."""
+        """A touch or an answer is a contact: the cadence restarts from today. An
+        automatic reply is neither (``mail.message.prospect_auto_reply``)."""
         result = super()._message_post_after_hook(message, msg_vals)
-        if message.message_type == "email" and not self.env.context.get(
-            "prospect_auto_reply"
-        ):
+        if message.message_type == "email" and not message.prospect_auto_reply:
             answered = self.filtered(
                 lambda lead: lead._prospect_is_from_prospect(message)
             )
@@ -479,7 +478,10 @@ class CrmLead(models.Model):
         return result
 
     def _prospect_is_contact(self, message):
-        """Activity done, mail from the prospect, or message to the followers."""
+        """Activity done, mail from the prospect (not an automatic reply), or
+        message to the followers."""
+        if message.prospect_auto_reply:
+            return False
         if message.mail_activity_type_id:
             return True
         staff = message.author_id.user_ids.filtered(lambda user: not user.share)
