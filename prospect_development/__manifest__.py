@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "security/prospect_development_security.xml",
         "data/ir_cron_data.xml",
+        "data/ir_actions_server_data.xml",
         "data/crm_lost_reason_data.xml",
         "data/mail_template_data.xml",
         "data/mail_template_sequence_data.xml",
