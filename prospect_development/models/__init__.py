@@ -1,3 +1,5 @@
+# first: the models below inherit it
+from . import prospect_selection_order_mixin
 from . import crm_lead
 from . import mail_activity
 from . import mail_thread

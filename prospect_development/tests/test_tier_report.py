@@ -25,6 +25,12 @@ def rows(sheet):
     ]
 
 
+def records(sheet):
+    """Rows of a sheet whose first row is the header, as {header: value}."""
+    header, *body = sheet.iter_rows(values_only=True)
+    return [dict(zip(header, row)) for row in body if row[0] is not None]  # noqa: B905
+
+
 def table(sheet, header):
     """{first cell: row} of the table whose header row starts with ``header``."""
     found, result = False, {}
@@ -197,7 +203,24 @@ class TestTierReport(ProspectCase):
         return [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
 
     def _visible_domain(self):
+        """What the CRM shows in the company: its leads and those of no company."""
+        return ["|", ("company_id", "=", False), ("company_id", "=", self.company.id)]
+
+    def _company_domain(self):
+        """The company's block of the Summary."""
         return [("company_id", "=", self.company.id)]
+
+    def _people(self, workbook):
+        """By Salesperson rows of the company, by salesperson."""
+        return {
+            line["Salesperson"]: line
+            for line in records(workbook["By Salesperson"])
+            if line.get("Company", self.company.name) == self.company.name
+        }
+
+    def _moves(self, workbook):
+        """Movements of the list (not the matrix beside it)."""
+        return [line for line in records(workbook["Movements"]) if line["Date"]]
 
     def _assert_tiers_match_odoo(self, workbook, domain):
         """Leads per tier in the Summary equal what the pivot shows the user."""
@@ -218,8 +241,7 @@ class TestTierReport(ProspectCase):
         wizard, workbook = self._export()
         self.assertEqual(workbook.sheetnames, SHEETS)
         self.assertFalse(wizard.team_ids, "headquarters start from every team")
-        domain = self._visible_domain()
-        self._assert_tiers_match_odoo(workbook, domain)
+        self._assert_tiers_match_odoo(workbook, self._company_domain())
         summary = table(workbook["Summary"], "Tier")
         # two leads of one customer: one customer, its revenue counted once
         self.assertEqual(summary["Super"][1:4], (2, 1, 100000))
@@ -235,10 +257,13 @@ class TestTierReport(ProspectCase):
         matrix = workbook["Tier x Grade"]
         counts = table(matrix, "Tier \\ Grade")
         self.assertEqual(counts["Super"][1:7], (2, 0, 0, 0, 0, 2))
-        self.assertEqual(counts["Total"][6], self.env["crm.lead"].search_count(domain))
+        self.assertEqual(
+            counts["Total"][6],
+            self.env["crm.lead"].search_count(self._company_domain()),
+        )
         self.assertTrue(matrix.conditional_formatting)
         # By Salesperson: every salesperson, and the unassigned leads
-        people = table(workbook["By Salesperson"], "Salesperson")
+        people = self._people(workbook)
         self.assertEqual(
             set(people),
             {
@@ -248,22 +273,26 @@ class TestTierReport(ProspectCase):
                 "Unassigned",
             },
         )
-        self.assertEqual(people[self.user_sales_salesman.name][1:3], (2, 2))
+        line = people[self.user_sales_salesman.name]
+        self.assertEqual((line["Leads"], line["Super"]), (2, 2))
         # Movements of the period only, with the rescoring's reason
-        moves = rows(workbook["Movements"])
+        header = next(workbook["Movements"].iter_rows(max_row=1, values_only=True))
         self.assertEqual(
-            moves[0][:7],
+            [title for title in header[:8] if title != "Company"],
             ["Date", "Customer", "Lead", "From", "To", "Reason", "Salesperson"],
         )
-        leads_moved = [row[2] for row in moves[1:] if row[3] in ("Small", "Medium")]
+        moves = self._moves(workbook)
+        leads_moved = [
+            move["Lead"] for move in moves if move["From"] in ("Small", "Medium")
+        ]
         self.assertEqual(leads_moved, ["Tier small of the manager", "Tier large"])
-        large_move = next(row for row in moves if row[2] == "Tier large")
-        self.assertEqual(large_move[5], self.move_large.reason)
-        self.assertIn("rank 2 of 3", large_move[5])
+        large_move = next(move for move in moves if move["Lead"] == "Tier large")
+        self.assertEqual(large_move["Reason"], self.move_large.reason)
+        self.assertIn("rank 2 of 3", large_move["Reason"])
         # Leads: one row per lead the manager may read
         self.assertCountEqual(
             self._lead_names(workbook),
-            self.env["crm.lead"].search(domain).mapped("name"),
+            self.env["crm.lead"].search(self._visible_domain()).mapped("name"),
         )
         leads = workbook["Leads"]
         self.assertEqual(leads.freeze_panes, "C2")
@@ -273,17 +302,17 @@ class TestTierReport(ProspectCase):
     def test_team_leader_sees_their_team(self):
         wizard, workbook = self._export()
         self.assertEqual(wizard.team_ids, self.team_north)
-        domain = [*self._visible_domain(), ("team_id", "=", self.team_north.id)]
+        domain = [*self._company_domain(), ("team_id", "=", self.team_north.id)]
         self._assert_tiers_match_odoo(workbook, domain)
         self.assertCountEqual(
             self._lead_names(workbook),
             ["Tier super one", "Tier super two", "Tier large"],
         )
-        people = table(workbook["By Salesperson"], "Salesperson")
+        people = self._people(workbook)
         self.assertEqual(
             set(people), {self.user_sales_salesman.name, self.seller_2.name}
         )
-        moves = [row[2] for row in rows(workbook["Movements"])[1:]]
+        moves = [move["Lead"] for move in self._moves(workbook)]
         self.assertIn("Tier large", moves)
         self.assertNotIn("Tier small of the manager", moves)
         # without the team filter the leader sees what Odoo's rules give them:
@@ -302,20 +331,32 @@ class TestTierReport(ProspectCase):
             visible.mapped("user_id"), self.env.user, "own (or no) salesperson"
         )
         names = self._lead_names(workbook)
-        self.assertEqual(
-            len(names), self.env["crm.lead"].search_count(self._visible_domain())
+        self.assertCountEqual(
+            names, self.env["crm.lead"].search(self._visible_domain()).mapped("name")
         )
         self.assertCountEqual(
-            names, ["Tier super one", "Tier super two", "Tier unassigned suspect"]
+            self.env["crm.lead"].search(self._company_domain()).mapped("name"),
+            ["Tier super one", "Tier super two", "Tier unassigned suspect"],
         )
-        self._assert_tiers_match_odoo(workbook, self._visible_domain())
-        people = table(workbook["By Salesperson"], "Salesperson")
+        self._assert_tiers_match_odoo(workbook, self._company_domain())
+        people = self._people(workbook)
         self.assertEqual(set(people), {self.env.user.name, "Unassigned"})
-        moves = rows(workbook["Movements"])
-        self.assertEqual(moves[1][0], "No tier movement in the period.")
+        moves = self._moves(workbook)
+        self.assertFalse(
+            {"Tier large", "Tier small of the manager"}
+            & {move.get("Lead") for move in moves},
+            "moves of other salespeople's leads",
+        )
+        if not self.env["prospect.lead.history"].search_count([("kind", "=", "tier")]):
+            self.assertEqual(moves[0]["Date"], "No tier movement in the period.")
         # filters narrow, never widen
         _wizard, workbook = self._export(tier_suspect=True)
-        self.assertEqual(self._lead_names(workbook), ["Tier unassigned suspect"])
+        suspects = [*self._visible_domain(), ("pyramid_tier", "=", "suspect")]
+        self.assertIn("Tier unassigned suspect", self._lead_names(workbook))
+        self.assertCountEqual(
+            self._lead_names(workbook),
+            self.env["crm.lead"].search(suspects).mapped("name"),
+        )
 
     @users("user_sales_salesman")
     def test_other_company_never_appears(self):
@@ -386,6 +427,14 @@ class TestTierReport(ProspectCase):
         pyramid = wizard.action_open_pyramid()
         self.assertEqual(
             self.env["crm.lead"].search(pyramid["domain"]),
+            self.env["crm.lead"].search(
+                [*self._visible_domain(), ("pyramid_tier", "=", "super")]
+            ),
+        )
+        self.assertEqual(
+            self.env["crm.lead"].search(
+                [*pyramid["domain"], ("company_id", "=", self.company.id)]
+            ),
             self.lead_super_1 + self.lead_super_2,
         )
 
@@ -393,7 +442,18 @@ class TestTierReport(ProspectCase):
     def test_empty_scope_still_gives_a_workbook(self):
         _wizard, workbook = self._export(tier_other=True, grade_e=True)
         self.assertEqual(workbook.sheetnames, SHEETS)
-        self.assertEqual(self._lead_names(workbook), [])
+        self.assertCountEqual(
+            self._lead_names(workbook),
+            self.env["crm.lead"]
+            .search(
+                [
+                    *self._visible_domain(),
+                    ("pyramid_tier", "=", "other"),
+                    ("prospect_grade", "=", "e"),
+                ]
+            )
+            .mapped("name"),
+        )
         self.assertEqual(table(workbook["Summary"], "Tier")["Total"][1:4], (0, 0, 0))
 
 
