@@ -32,9 +32,11 @@ def records(sheet):
 
 
 def table(sheet, header):
-    """{first cell: row} of the table whose header row starts with ``header``."""
+    """{first cell: row} of the table whose header row starts with ``header``
+    (``sheet`` a worksheet, or rows of values)."""
     found, result = False, {}
-    for row in sheet.iter_rows(values_only=True):
+    lines = sheet.iter_rows(values_only=True) if hasattr(sheet, "iter_rows") else sheet
+    for row in lines:
         if not found:
             found = row[0] == header
             continue
@@ -455,6 +457,188 @@ class TestTierReport(ProspectCase):
             .mapped("name"),
         )
         self.assertEqual(table(workbook["Summary"], "Tier")["Total"][1:4], (0, 0, 0))
+
+    def test_leads_without_company(self):
+        """The CRM shows leads without a company in every company: so does the
+        workbook, in a block of their own."""
+        orphan = self.env["crm.lead"].create(
+            {
+                "name": "Tier lead of no company",
+                "type": "opportunity",
+                "company_id": False,
+                "user_id": self.seller_2.id,
+                "expected_revenue": 1234,
+            }
+        )
+        self.assertFalse(orphan.company_id)
+        self._set_pyramid(orphan, "medium", 4321, "c")
+        manager = self.user_sales_manager
+        visible = self.env["crm.lead"].with_user(manager).search(self._visible_domain())
+        self.assertIn(orphan, visible, "the CRM list shows it to the manager")
+        wizard = (
+            self.env["prospect.tier.report.wizard"]
+            .with_user(manager)
+            .create({"company_ids": [(6, 0, [self.company.id])]})
+        )
+        workbook = read_workbook(wizard._generate_xlsx())
+        # Leads: every lead the manager reads, the orphan as of "No company"
+        leads = records(workbook["Leads"])
+        self.assertCountEqual([line["Lead"] for line in leads], visible.mapped("name"))
+        line = next(line for line in leads if line["Lead"] == "Tier lead of no company")
+        self.assertEqual(line["Company"], "No company")
+        self.assertEqual((line["Tier"], line["Grade"]), ("Medium", "C"))
+        # Summary: the company's block, then the "No company" one
+        titles = [row[0] for row in rows(workbook["Summary"])]
+        currency = self.env.company.currency_id.name
+        self.assertLess(
+            titles.index("Pyramid Test Company (USD)"),
+            titles.index(f"No company ({currency})"),
+        )
+        summary = workbook["Summary"]
+        blocks = [
+            row[0] for row in summary.iter_rows(values_only=True) if row[0] == "Tier"
+        ]
+        self.assertEqual(len(blocks), 2)
+        no_company = table(
+            summary.iter_rows(
+                min_row=titles.index(f"No company ({currency})") + 1,
+                values_only=True,
+            ),
+            "Tier",
+        )
+        orphans = (
+            self.env["crm.lead"].with_user(manager).search([("company_id", "=", False)])
+        )
+        self.assertEqual(no_company["Total"][1], len(orphans))
+        self.assertEqual(
+            no_company["Medium"][1],
+            len(orphans.filtered(lambda lead: lead.pyramid_tier == "medium")),
+        )
+        # Tier x Grade and By Salesperson
+        matrix_titles = [row[0] for row in rows(workbook["Tier x Grade"])]
+        self.assertIn("No company — Leads", matrix_titles)
+        people = [
+            (line["Company"], line["Salesperson"])
+            for line in records(workbook["By Salesperson"])
+        ]
+        self.assertIn(("No company", self.seller_2.name), people)
+        self.assertEqual(people[-1][0], "No company", "after the companies")
+
+    def test_print_setup(self):
+        """Every sheet prints on A4 landscape, one page wide, its header repeated
+        on every page."""
+        wizard = (
+            self.env["prospect.tier.report.wizard"]
+            .with_user(self.user_sales_manager)
+            .create({"company_ids": [(6, 0, [self.company.id])]})
+        )
+        workbook = read_workbook(wizard._generate_xlsx())
+        for sheet in workbook.worksheets:
+            with self.subTest(sheet=sheet.title):
+                self.assertEqual(sheet.page_setup.orientation, "landscape")
+                self.assertEqual(int(sheet.page_setup.paperSize), 9)
+                self.assertTrue(sheet.sheet_properties.pageSetUpPr.fitToPage)
+                # one page wide: 1 is the format's default, which xlsxwriter omits
+                self.assertEqual(int(sheet.page_setup.fitToWidth or 1), 1)
+                self.assertEqual(int(sheet.page_setup.fitToHeight), 0)
+                self.assertEqual(str(sheet.print_title_rows), "$1:$1")
+
+    def test_tiers_in_pyramid_order(self):
+        """Every sheet lists the tiers from the top of the pyramid, in English and
+        in Chinese."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["prospect_development"], ["zh_CN"], overwrite=True
+        )
+        self.env["prospect.lead.history"].create(
+            {
+                "lead_id": self.lead_small.id,
+                "company_id": self.company.id,
+                "date": self.today - timedelta(days=3),
+                "kind": "tier",
+                "old_value": "suspect",
+                "new_value": "prospect",
+            }
+        )
+        for lang in ("en_US", "zh_CN"):
+            with self.subTest(lang=lang):
+                env = self.env(user=self.user_sales_manager, context={"lang": lang})
+                labels = [
+                    label
+                    for _key, label in env["crm.lead"]
+                    ._fields["pyramid_tier"]
+                    ._description_selection(env)
+                ]
+                grades = ["A", "B", "C", "D", "E"]
+                wizard = env["prospect.tier.report.wizard"].create(
+                    {"company_ids": [(6, 0, [self.company.id])]}
+                )
+                workbook = read_workbook(wizard._generate_xlsx())
+                texts = wizard._get_texts()
+                summary = workbook["Summary"]
+                tiers = list(table(summary.iter_rows(values_only=True), texts["tier"]))
+                self.assertEqual(tiers[: len(labels)], labels)
+                self.assertEqual(
+                    list(table(summary.iter_rows(values_only=True), texts["grade"]))[
+                        :5
+                    ],
+                    grades,
+                )
+                matrix = workbook["Tier x Grade"]
+                corner = f"{texts['tier']} \\ {texts['grade']}"
+                self.assertEqual(
+                    list(table(matrix.iter_rows(values_only=True), corner))[:8],
+                    labels,
+                )
+                header = next(
+                    workbook["By Salesperson"].iter_rows(max_row=1, values_only=True)
+                )
+                self.assertEqual([title for title in header if title in labels], labels)
+                corner = f"{texts['from']} \\ {texts['to']}"
+                moves = [
+                    row[9:]
+                    for row in workbook["Movements"].iter_rows(values_only=True)
+                    if len(row) > 9
+                ]
+                matrix = table(moves, corner)
+                self.assertEqual(list(matrix)[:8], labels)
+                header = next(row for row in moves if row[0] == corner)
+                self.assertEqual(list(header[1:9]), labels)
+
+    def test_percentages_follow_the_settings(self):
+        """A pyramid cut at 2 / 8 / 20 %: the workbook's 80/20 check and the tier's
+        tooltip quote these shares, not the method's defaults."""
+        self._set_params(tier_super_pct=2, tier_large_pct=8, tier_medium_pct=20)
+        leads = self.env["crm.lead"].with_user(self.user_sales_salesman)
+        help_text = leads.fields_get(["pyramid_tier"], ["help"])["pyramid_tier"]["help"]
+        for quoted in ("top 2%", "next 8%", "next 20%", "remaining 70%"):
+            self.assertIn(quoted, help_text)
+        self.assertNotIn("1%", help_text)
+        # the web client gets its tooltips from get_views
+        views = leads.get_views([(False, "form")])
+        field = views["models"]["crm.lead"]["fields"]["pyramid_tier"]
+        self.assertIn("top 2%", field["help"])
+        wizard = (
+            self.env["prospect.tier.report.wizard"]
+            .with_user(self.user_sales_manager)
+            .create({"company_ids": [(6, 0, [self.company.id])]})
+        )
+        workbook = read_workbook(wizard._generate_xlsx())
+        first_column = [row[0] for row in rows(workbook["Summary"])]
+        self.assertIn(
+            "Top 30% of customers (super, large, medium): share of revenue",
+            first_column,
+        )
+        self.assertNotIn(
+            "Top 20% of customers (super, large, medium): share of revenue",
+            first_column,
+        )
+        self.assertTrue(
+            any(
+                "the top 2%" in line and "remaining 70%" in line
+                for line in first_column
+            )
+        )
 
 
 @tagged("post_install", "-at_install")

@@ -586,8 +586,7 @@ class ProspectTierReportWizard(models.TransientModel):
             "lead_share": _("Share of Leads"),
             "total": _("Total"),
             "pareto": _(
-                "Top %(share)s%% of customers (super, large, medium): share of "
-                "revenue",
+                "Top %(share)s%% of customers (super, large, medium): share of revenue",
                 share=sum(self.env["crm.lead"]._prospect_tier_shares()[:3]),
             ),
             "no_company": _("No company"),
