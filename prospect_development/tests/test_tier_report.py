@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import openpyxl
 
+from odoo import fields
 from odoo.tests import HttpCase, tagged, users
 from odoo.tools import SQL
 
@@ -660,8 +661,27 @@ class TestTierReportDownload(HttpCase):
             name="Tier Other",
             groups="sales_team.group_sale_salesman",
         )
-        cls.env["crm.lead"].create(
+        lead = cls.env["crm.lead"].create(
             {"name": "Download lead", "type": "opportunity", "user_id": cls.manager.id}
+        )
+        # the oldest moves reach Small, then Super: a graph that orders its lines
+        # by first appearance would list Small above Super
+        today = fields.Date.today()
+        cls.env["prospect.lead.history"].create(
+            [
+                {
+                    "lead_id": lead.id,
+                    "company_id": lead.company_id.id,
+                    "date": today - timedelta(days=days),
+                    "kind": "tier",
+                    "old_value": old,
+                    "new_value": new,
+                }
+                for days, old, new in [
+                    (900, "suspect", "small"),
+                    (870, "small", "super"),
+                ]
+            ]
         )
 
     def test_download_route(self):
