@@ -43,6 +43,10 @@
         "web.assets_backend": [
             "prospect_development/static/src/scss/prospect_development.scss",
         ],
+        # graph and pivot views are loaded on first use, with their extensions
+        "web.assets_backend_lazy": [
+            "prospect_development/static/src/views/*.js",
+        ],
         "web.assets_tests": [
             "prospect_development/static/tests/tours/*.js",
         ],

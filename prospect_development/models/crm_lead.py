@@ -33,7 +33,8 @@ KEY_ACCOUNT_COLOURS = [("red", "Red"), ("black", "Black"), ("white", "White")]
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _name = "crm.lead"
+    _inherit = ["crm.lead", "prospect.selection.order.mixin"]
 
     # Values of a lead the rules read, with their SQL types (_prospect_evaluate).
     _PROSPECT_RULE_INPUTS = {
@@ -59,11 +60,12 @@ class CrmLead(models.Model):
         index=True,
         readonly=True,
         copy=False,
-        help="Place of the customer in the revenue pyramid of this company: super "
-        "(top 1%), large (next 4%), medium (next 15%) and small (remaining 80%) "
-        "customers by revenue over the lookback window; inactive customers bought "
-        "before the window only; prospects never bought but were contacted; suspects "
-        "were never contacted; other have no need. Set by the nightly rescoring.",
+        # the shares of the settings are quoted by fields_get(), which users see
+        help="Place of the customer in the revenue pyramid of this company: super, "
+        "large, medium and small customers by revenue over the lookback window, in "
+        "the shares of the CRM settings; inactive customers bought before the window "
+        "only; prospects never bought but were contacted; suspects were never "
+        "contacted; other have no need. Set by the nightly rescoring.",
     )
     pyramid_revenue = fields.Monetary(
         currency_field="company_currency",
@@ -706,3 +708,24 @@ class CrmLead(models.Model):
         if moves:
             # bookkeeping of the change the user just made, not data shown to them
             self.env["prospect.lead.history"].sudo().create(moves)
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        """The tier's tooltip quotes the shares of the pyramid actually saved."""
+        res = super().fields_get(allfields=allfields, attributes=attributes)
+        if "help" in res.get("pyramid_tier", {}):
+            shares = self.env["prospect.settings"]._get_tier_shares()
+            res["pyramid_tier"]["help"] = self.env._(
+                "Place of the customer in the revenue pyramid of this company: super "
+                "(top %(super)s%%), large (next %(large)s%%), medium (next "
+                "%(medium)s%%) and small (remaining %(small)s%%) customers by revenue "
+                "over the lookback window; inactive customers bought before the "
+                "window only; prospects never bought but were contacted; suspects "
+                "were never contacted; other have no need. Set by the nightly "
+                "rescoring.",
+                super=shares[0],
+                large=shares[1],
+                medium=shares[2],
+                small=shares[3],
+            )
+        return res

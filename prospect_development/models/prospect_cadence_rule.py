@@ -11,6 +11,7 @@ class ProspectCadenceRule(models.Model):
     the settings applies."""
 
     _name = "prospect.cadence.rule"
+    _inherit = ["prospect.selection.order.mixin"]
     _description = "Contact cadence rule"
     _order = "sequence, id"
 
