@@ -818,12 +818,18 @@ class TestAccessMatrix(TransactionCase):
                 self.assertEqual(len(exported), len(set(exported)), "one row a lead")
                 exported = {int(lead_id) for lead_id in exported}
                 self.assertEqual(self._keys(exported), VISIBLE_LEADS[profile])
-                # the report is about the companies' pyramids: the leads the user
-                # may read in their companies (leads without a company are in none)
+                # every lead the user may read in their companies, and those
+                # without a company (the workbook's "No company" section)
                 readable = (
                     self.env["crm.lead"]
                     .with_user(user)
-                    .search([("company_id", "in", user.company_ids.ids)])
+                    .search(
+                        [
+                            "|",
+                            ("company_id", "in", user.company_ids.ids),
+                            ("company_id", "=", False),
+                        ]
+                    )
                 )
                 self.assertEqual(exported, set(readable.ids))
                 if profile != "other_company":
