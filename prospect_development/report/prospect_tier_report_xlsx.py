@@ -139,19 +139,12 @@ class TierReportWriter:
         total_partners = sum(v[1] for v in by_tier.values())
         total_revenue = sum(v[2] for v in by_tier.values())
         first = row
-        for code in self.labels["pyramid_tier"]:
+        codes = list(self.labels["pyramid_tier"])
+        if None in by_tier:
+            codes.append(None)
+        for code in codes:
             leads, partners, revenue = by_tier.get(code, (0, 0, 0.0))
             sheet.write_string(row, 0, self.label("pyramid_tier", code), fmt["label"])
-            sheet.write_number(row, 1, leads, fmt["int"])
-            sheet.write_number(row, 2, partners, fmt["int"])
-            sheet.write_number(row, 3, revenue, fmt["money"])
-            sheet.write_number(
-                row, 4, revenue / total_revenue if total_revenue else 0, fmt["pct"]
-            )
-            row += 1
-        if None in by_tier:
-            leads, partners, revenue = by_tier[None]
-            sheet.write_string(row, 0, t["none"], fmt["label"])
             sheet.write_number(row, 1, leads, fmt["int"])
             sheet.write_number(row, 2, partners, fmt["int"])
             sheet.write_number(row, 3, revenue, fmt["money"])
