@@ -201,8 +201,15 @@ class TestSettings(TransactionCase):
         cron.method_direct_trigger()
         lead.invalidate_recordset()
         self.assertEqual(lead.pyramid_tier, "other")
+        # the menu that runs it: for Sales managers, not salespeople
+        menu = self.env.ref("prospect_development.menu_prospect_rescore_now")
+        self.assertTrue(menu.with_user(manager)._filter_visible_menus())
+        self.assertFalse(menu.with_user(salesman)._filter_visible_menus())
+        action = menu.action.with_user(manager).run()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(len(Trigger.search([("cron_id", "=", cron.id)])), 2)
         # the settings screen's button does the same
         self.env["res.config.settings"].with_user(self.admin).create(
             {}
         ).action_prospect_rescore_now()
-        self.assertEqual(len(Trigger.search([("cron_id", "=", cron.id)])), 2)
+        self.assertEqual(len(Trigger.search([("cron_id", "=", cron.id)])), 3)
