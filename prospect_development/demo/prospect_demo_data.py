@@ -35,6 +35,7 @@ import math
 import random
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 
 from dateutil.relativedelta import relativedelta
 
@@ -1026,10 +1027,19 @@ class _DemoGenerator:
 
     def _deal_days(self, company, rate, first, last):
         """Days ago of the deals of ``company`` between ``first`` and ``last`` days
-        ago, about ``rate`` a year."""
+        ago, about ``rate`` a year. Most customers order again within ten months
+        (they stay in the window); some buy irregularly and drop out for a while."""
         rng = self.rng
         count = round(rate * (first - last) / 365 * rng.uniform(0.7, 1.3))
-        return [rng.randint(last, first) for _i in range(max(1, min(12, count)))]
+        days = sorted(rng.randint(last, first) for _i in range(max(1, min(12, count))))
+        if rng.random() < 0.85:
+            for newer, older in pairwise([last, *days, first]):
+                gaps = (older - newer) // 300
+                days += [
+                    newer + (older - newer) * k // (gaps + 1)
+                    for k in range(1, gaps + 1)
+                ]
+        return days
 
     def _plan_customer_deals(self, customers):
         rng = self.rng
