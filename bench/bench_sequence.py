@@ -227,6 +227,7 @@ def main():
     with registry.cursor() as cr:
         env = environment(cr)
         Enrollment = env["prospect.sequence.enrollment"]
+        batch_size = env["prospect.sequence.engine"]._batch_size
         sequence = env.ref("prospect_development.prospect_sequence_direct_mail")
         sent, first_time, first_mem = timed(Enrollment._action_send_due)
         cr.commit()
@@ -255,7 +256,7 @@ def main():
     print("|---|---:|---:|---:|---:|")
     print(
         f"| sequence run (card + message on the thread + queued mail per lead,"
-        f" batches of {Enrollment._BATCH_SIZE}) | {first_time:.1f} | {sent:,} |"
+        f" batches of {batch_size}) | {first_time:.1f} | {sent:,} |"
         f" {first_mem:.0f} | {first_time / loop_full:.2f}x |"
     )
     print(

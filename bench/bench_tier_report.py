@@ -207,7 +207,7 @@ def floor_rows(env):
     columns = TierReportWriter.leads_columns(texts, True)
     kinds = [kind for _header, kind, _width in columns]
     rows = []
-    for chunk in wizard._iter_lead_chunks(query, True):
+    for chunk in wizard._iter_lead_chunks(query, True, texts.texts["no_company"]):
         for row in chunk:
             rows.append(
                 tuple(

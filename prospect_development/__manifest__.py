@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "security/prospect_development_security.xml",
         "data/ir_cron_data.xml",
+        "data/ir_actions_server_data.xml",
         "data/crm_lost_reason_data.xml",
         "data/mail_template_data.xml",
         "data/mail_template_sequence_data.xml",
@@ -41,6 +42,10 @@
     "assets": {
         "web.assets_backend": [
             "prospect_development/static/src/scss/prospect_development.scss",
+        ],
+        # graph and pivot views are loaded on first use, with their extensions
+        "web.assets_backend_lazy": [
+            "prospect_development/static/src/views/*.js",
         ],
         "web.assets_tests": [
             "prospect_development/static/tests/tours/*.js",

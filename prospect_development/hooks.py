@@ -1,26 +1,16 @@
-from odoo.tools import SQL
+from odoo.tools.sql import column_exists, create_column
 
-# Stored computes of crm.lead that the rescoring engine fills in SQL.
-ENGINE_COMPUTED_COLUMNS = (
-    ("prospect_grade", "varchar"),
-    ("contact_urgency", "varchar"),
-    ("next_contact_date", "date"),
-    ("development_cost", "numeric"),
-)
+from .models.prospect_rescore_engine import ENGINE_COLUMNS
 
 
 def pre_init_hook(env):
-    """Create the columns of the stored computed fields before the ORM does: it
-    would compute them lead by lead over a CRM that may hold millions of leads. The
-    post-init hook fills them in one set-based pass instead."""
-    for column, column_type in ENGINE_COMPUTED_COLUMNS:
-        env.cr.execute(
-            SQL(
-                "ALTER TABLE crm_lead ADD COLUMN IF NOT EXISTS %s %s",
-                SQL.identifier(column),
-                SQL(column_type),
-            )
-        )
+    """Create the columns the rescoring engine writes before the ORM does: it would
+    compute the stored computed ones lead by lead, and fill the others with their
+    default, over a CRM that may hold millions of leads. The post-init hook fills
+    them all in one set-based pass instead."""
+    for column, column_type in ENGINE_COLUMNS.items():
+        if not column_exists(env.cr, "crm_lead", column):
+            create_column(env.cr, "crm_lead", column, column_type)
 
 
 def post_init_hook(env):

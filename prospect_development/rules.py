@@ -9,6 +9,7 @@ records at hand (``crm.lead._prospect_evaluate``). Thresholds come from the sett
 checked against live in ``tests/reference.py``.
 """
 
+import re
 from datetime import timedelta
 
 from odoo.tools import SQL
@@ -208,19 +209,39 @@ PUBLIC_MAIL_DOMAINS = frozenset(
     }
 )
 
+# How the subject of an automatic reply begins (lowercase), in the languages of the
+# mail clients the prospects use: Outlook, Gmail, Lotus Notes, QQ and NetEase mail.
 AUTO_REPLY_SUBJECT_PREFIXES = (
-    "auto:",
     "automatic reply",
     "autoreply",
     "auto-reply",
     "auto reply",
+    "auto",
     "out of office",
     "out of the office",
     "away from the office",
+    "automatische antwort",
+    "réponse automatique",
+    "respuesta automática",
     "自动回复",
+    "自动答复",
     "自動回覆",
     "自動回復",
+    "自動応答",
 )
+# The subject of an automatic reply: one prefix or more at its very beginning ("Out of
+# Office AutoReply"), then a colon or nothing. Python and PostgreSQL (``~*``) read it
+# alike; a mail about the office ("Out of office furniture", "Re: Out of office") is
+# not an automatic reply.
+AUTO_REPLY_SUBJECT_PATTERN = r"^\s*(?:(?:{})\s*)+(?:[:：]|$)".format(
+    "|".join(re.escape(prefix) for prefix in AUTO_REPLY_SUBJECT_PREFIXES)
+)
+
+
+def is_auto_reply_subject(subject):
+    """Whether ``subject`` is that of an automatic reply
+    (``AUTO_REPLY_SUBJECT_PATTERN``)."""
+    return bool(re.match(AUTO_REPLY_SUBJECT_PATTERN, subject or "", re.IGNORECASE))
 
 
 def is_auto_reply(get_header, subject=""):
@@ -228,7 +249,9 @@ def is_auto_reply(get_header, subject=""):
     its headers (RFC 3834 ``Auto-Submitted``, the ``X-Autoreply`` family,
     ``Precedence: auto_reply``) or, failing those, its subject.
 
-    ``get_header(name)`` returns a header's value or None."""
+    ``get_header(name)`` returns a header's value or None. Mails that reach Odoo
+    otherwise than through the mail gateway (``message_post``, a mail plug-in) carry no
+    headers: ``mail.message`` then decides on the subject alone."""
     auto_submitted = (get_header("Auto-Submitted") or "").strip().lower()
     if auto_submitted and auto_submitted != "no":
         return True
@@ -239,4 +262,4 @@ def is_auto_reply(get_header, subject=""):
     precedence = (get_header("Precedence") or get_header("X-Precedence") or "").lower()
     if "auto_reply" in precedence:
         return True
-    return (subject or "").strip().lower().startswith(AUTO_REPLY_SUBJECT_PREFIXES)
+    return is_auto_reply_subject(subject)

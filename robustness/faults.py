@@ -286,11 +286,11 @@ def snapshot(db):
     """Per lead and global invariants, in comparable form."""
     # the columns the rescoring engine writes (importable once Odoo is set up)
     from odoo.addons.prospect_development.models.prospect_rescore_engine import (  # noqa: PLC0415
-        ENGINE_FIELDS,
+        ENGINE_COLUMNS,
     )
 
     snap = {}
-    rows = query(db, f"SELECT id, {', '.join(ENGINE_FIELDS)} FROM crm_lead")
+    rows = query(db, f"SELECT id, {', '.join(ENGINE_COLUMNS)} FROM crm_lead")
     snap["lead"] = {row[0]: tuple(str(v) for v in row[1:]) for row in rows}
     per_lead = {
         "activity": """
@@ -669,7 +669,10 @@ def check(db, reference, edited, salesperson, failures):
             mismatches += len(rows)
             failures.append(f"{label}: {len(rows)} (e.g. id {rows[0][0]})")
     # the salesperson's edits, and the grade the ORM computed from them
-    from odoo.addons.prospect_development import rules
+    from odoo.addons.prospect_development.models.prospect_settings import (  # noqa: PLC0415
+        DEFAULTS,
+    )
+    from odoo.addons.prospect_development.tests import reference  # noqa: PLC0415
 
     rows = query(
         db,
@@ -679,7 +682,7 @@ def check(db, reference, edited, salesperson, failures):
             WHERE lead.id = ANY(%s)""",
         (list(edited),),
     )
-    settings = rules.DEFAULTS
+    settings = DEFAULTS
     lost = stale = 0
     for lead_id, need, deadline, description, grade, closed in rows:
         options = salesperson.expected.get(lead_id, [])
@@ -694,7 +697,7 @@ def check(db, reference, edited, salesperson, failures):
                 failures.append(
                     f"lost update on lead {lead_id}: wrote {options}, holds {held}"
                 )
-        want = rules.prospect_grade(
+        want = reference.prospect_grade(
             need,
             deadline,
             date.today(),

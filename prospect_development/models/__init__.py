@@ -1,7 +1,10 @@
+# first: the models below inherit them
 from . import prospect_engine
+from . import prospect_selection_order_mixin
 from . import prospect_settings
 from . import crm_lead
 from . import mail_activity
+from . import mail_message
 from . import mail_thread
 from . import prospect_cadence_engine
 from . import prospect_cadence_rule

@@ -33,7 +33,8 @@ KEY_ACCOUNT_COLOURS = [("red", "Red"), ("black", "Black"), ("white", "White")]
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _name = "crm.lead"
+    _inherit = ["crm.lead", "prospect.selection.order.mixin"]
 
     # Values of a lead the rules read, with their SQL types (_prospect_evaluate).
     _PROSPECT_RULE_INPUTS = {
@@ -59,11 +60,12 @@ class CrmLead(models.Model):
         index=True,
         readonly=True,
         copy=False,
-        help="Place of the customer in the revenue pyramid of this company: super "
-        "(top 1%), large (next 4%), medium (next 15%) and small (remaining 80%) "
-        "customers by revenue over the lookback window; inactive customers bought "
-        "before the window only; prospects never bought but were contacted; suspects "
-        "were never contacted; other have no need. Set by the nightly rescoring.",
+        # the shares of the settings are quoted by fields_get(), which users see
+        help="Place of the customer in the revenue pyramid of this company: super, "
+        "large, medium and small customers by revenue over the lookback window, in "
+        "the shares of the CRM settings; inactive customers bought before the window "
+        "only; prospects never bought but were contacted; suspects were never "
+        "contacted; other have no need. Set by the nightly rescoring.",
     )
     pyramid_revenue = fields.Monetary(
         currency_field="company_currency",
@@ -410,8 +412,10 @@ class CrmLead(models.Model):
             values = [lead.stage_id.is_won]
             for name in inputs:
                 # a closed lead keeps its saved grade: read it, not the new one
-                record = lead._origin if name == "prospect_grade" else lead
-                values.append(record[name] if record[name] is not False else None)
+                value = (lead._origin if name == "prospect_grade" else lead)[name]
+                if value is False and lead._fields[name].type != "boolean":
+                    value = None
+                values.append(value)
             values += [column[index] for _type, column in extra.values()]
             rows.append(
                 SQL(
@@ -453,20 +457,19 @@ class CrmLead(models.Model):
                 "id",
                 "in",
                 SQL(
-                    """SELECT lead.id FROM crm_lead lead
-                       LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
-                       WHERE %s""",
+                    """(SELECT lead.id FROM crm_lead lead
+                        LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                        WHERE %s)""",
                     rule,
                 ),
             )
         ]
 
     def _message_post_after_hook(self, message, msg_vals):
-        """A touch or an answer is a contact: the cadence restarts from today."""
+        """A touch or an answer is a contact: the cadence restarts from today. An
+        automatic reply is neither (``mail.message.prospect_auto_reply``)."""
         result = super()._message_post_after_hook(message, msg_vals)
-        if message.message_type == "email" and not self.env.context.get(
-            "prospect_auto_reply"
-        ):
+        if message.message_type == "email" and not message.prospect_auto_reply:
             answered = self.filtered(
                 lambda lead: lead._prospect_is_from_prospect(message)
             )
@@ -480,7 +483,10 @@ class CrmLead(models.Model):
         return result
 
     def _prospect_is_contact(self, message):
-        """Activity done, mail from the prospect, or message to the followers."""
+        """Activity done, mail from the prospect (not an automatic reply), or
+        message to the followers."""
+        if message.prospect_auto_reply:
+            return False
         if message.mail_activity_type_id:
             return True
         staff = message.author_id.user_ids.filtered(lambda user: not user.share)
@@ -705,3 +711,24 @@ class CrmLead(models.Model):
         if moves:
             # bookkeeping of the change the user just made, not data shown to them
             self.env["prospect.lead.history"].sudo().create(moves)
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        """The tier's tooltip quotes the shares of the pyramid actually saved."""
+        res = super().fields_get(allfields=allfields, attributes=attributes)
+        if "help" in res.get("pyramid_tier", {}):
+            shares = self.env["prospect.settings"]._get_tier_shares()
+            res["pyramid_tier"]["help"] = self.env._(
+                "Place of the customer in the revenue pyramid of this company: super "
+                "(top %(super)s%%), large (next %(large)s%%), medium (next "
+                "%(medium)s%%) and small (remaining %(small)s%%) customers by revenue "
+                "over the lookback window; inactive customers bought before the "
+                "window only; prospects never bought but were contacted; suspects "
+                "were never contacted; other have no need. Set by the nightly "
+                "rescoring.",
+                super=shares[0],
+                large=shares[1],
+                medium=shares[2],
+                small=shares[3],
+            )
+        return res

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 from odoo.tools.mail import decode_message_header
 
 from .. import rules
@@ -7,17 +7,22 @@ from .. import rules
 class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
 
-    def _message_route_process(self, message, message_dict, routes):
-        """Flag automatic replies (out of office...) for the records they are posted
-        on: they are not answers of the prospect and do not stop a sequence."""
+    @api.model
+    def message_parse(self, message, save_original=False):
+        """Recognise automatic replies (out of office...) by their headers: the flag
+        goes with the other values of the message to the ``mail.message`` the
+        gateway posts (see ``mail.message.prospect_auto_reply``)."""
+        msg_dict = super().message_parse(message, save_original=save_original)
         if rules.is_auto_reply(
             lambda name: (
                 decode_message_header(message, name) if message.get(name) else None
             ),
-            message_dict.get("subject"),
+            msg_dict.get("subject"),
         ):
-            flagged = self.with_context(prospect_auto_reply=True)
-            return super(MailThread, flagged)._message_route_process(
-                message, message_dict, routes
-            )
-        return super()._message_route_process(message, message_dict, routes)
+            msg_dict["prospect_auto_reply"] = True
+        return msg_dict
+
+    def _get_message_create_valid_field_names(self):
+        """The gateway, and an API caller that knows better than the subject (a
+        plug-in that read the headers), may flag the message they post."""
+        return super()._get_message_create_valid_field_names() | {"prospect_auto_reply"}

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .crm_lead import PROSPECT_GRADES, PYRAMID_TIERS
@@ -11,6 +11,7 @@ class ProspectCadenceRule(models.Model):
     the settings applies."""
 
     _name = "prospect.cadence.rule"
+    _inherit = ["prospect.selection.order.mixin"]
     _description = "Contact cadence rule"
     _order = "sequence, id"
 
@@ -38,7 +39,7 @@ class ProspectCadenceRule(models.Model):
     @api.constrains("interval_days")
     def _check_interval_days(self):
         if any(rule.interval_days < 1 for rule in self):
-            raise ValidationError(_("A contact interval is at least 1 day."))
+            raise ValidationError(self.env._("A contact interval is at least 1 day."))
 
     @api.model
     def _get_matrix(self):

@@ -223,7 +223,7 @@ class ProspectFeedbackCard(models.Model):
             ),
             "last_contact_date": fields.Date.context_today(self),
         }
-        if self.interest and lead.active and not lead.stage_id.is_won:
+        if self.interest and lead._prospect_filter(rules.is_open()):
             values["need_status"] = NEED_OF_INTEREST[self.interest]
         # the need changed because the prospect said so, not the public user
         lead._track_set_author(author)

@@ -7,6 +7,7 @@ HISTORY_VALUES = PYRAMID_TIERS + PROSPECT_GRADES
 
 class ProspectLeadHistory(models.Model):
     _name = "prospect.lead.history"
+    _inherit = ["prospect.selection.order.mixin"]
     _description = "Prospect tier and grade history"
     _order = "date desc, id desc"
     _rec_name = "lead_id"

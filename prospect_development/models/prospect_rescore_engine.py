@@ -160,9 +160,10 @@ class ProspectRescoreEngine(models.AbstractModel):
         """What the prospect and the salespeople did on each lead:
         ``lead_id, day, points, is_answer, is_touch``.
 
-        An answer is a mail from outside the company; a touch is an activity done
-        or a message sent by an internal user to the followers. Points feed the
-        engagement score, as do the answered feedback cards of the sequences."""
+        An answer is a mail from outside the company, automatic replies (out of
+        office) left out; a touch is an activity done or a message sent by an
+        internal user to the followers. Points feed the engagement score, as do
+        the answered feedback cards of the sequences."""
         return SQL(
             """
             SELECT message.res_id AS lead_id,
@@ -183,6 +184,7 @@ class ProspectRescoreEngine(models.AbstractModel):
               LEFT JOIN res_users staff ON staff.partner_id = message.author_id
                                        AND NOT staff.share
              WHERE message.model = 'crm.lead'
+               AND message.prospect_auto_reply IS NOT TRUE
              UNION ALL
             SELECT event.opportunity_id, event.start::date, %(meeting_points)s,
                    FALSE, TRUE

@@ -37,10 +37,15 @@ class ProspectSequenceEnrollment(models.Model):
     _description = "Prospect Sequence Enrolment"
     _order = "next_date, id"
     _rec_name = "lead_id"
+    _check_company_auto = True
 
     lead_id = fields.Many2one("crm.lead", required=True, ondelete="cascade", index=True)
     sequence_id = fields.Many2one(
-        "prospect.sequence", required=True, ondelete="cascade", index=True
+        "prospect.sequence",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
     )
     company_id = fields.Many2one(related="lead_id.company_id", store=True, index=True)
     user_id = fields.Many2one(
@@ -138,14 +143,6 @@ class ProspectSequenceEnrollment(models.Model):
                 self.env._(
                     "%(lead)s is closed: it cannot be enrolled in a sequence.",
                     lead=lead.display_name,
-                )
-            )
-        if sequence.company_id and lead.company_id not in (sequence.company_id, False):
-            raise UserError(
-                self.env._(
-                    "%(lead)s belongs to another company than %(sequence)s.",
-                    lead=lead.display_name,
-                    sequence=sequence.name,
                 )
             )
 

@@ -69,6 +69,14 @@ class ProspectSettings(models.AbstractModel):
         return MappingProxyType(values)
 
     @api.model
+    def _get_tier_shares(self):
+        """Shares of the customers, in percent, of the super, large, medium and
+        small tiers, as saved (labels quote them)."""
+        settings = self._get()
+        shares = [settings[key] for key in TIER_PCT_KEYS]
+        return [*shares, max(100 - sum(shares), 0)]
+
+    @api.model
     def _parse(self, key, raw):
         """``raw`` as the setting's type; the default when unset or unreadable."""
         spec = SETTINGS[key]

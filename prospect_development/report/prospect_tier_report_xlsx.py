@@ -14,8 +14,11 @@ SHEET_SALESPERSON = "By Salesperson"
 SHEET_MOVEMENTS = "Movements"
 SHEET_LEADS = "Leads"
 
-# tiers ranked by revenue: the top 20 % of the customers of the method
+# tiers ranked by revenue: the top customers of the method (20 % by default, the
+# shares of the settings: the label the wizard gives says how many)
 TOP_TIERS = ("super", "large", "medium")
+# A4
+PAPER_A4 = 9
 
 
 class TierReportWriter:
@@ -89,12 +92,23 @@ class TierReportWriter:
     def _header(self, sheet, row, headers, col=0):
         sheet.write_row(row, col, headers, self.fmt["header"])
 
+    def _add_sheet(self, name, header_rows=1):
+        """A sheet that prints on A4 landscape, one page wide (as many pages high
+        as needed), its first ``header_rows`` rows repeated on top of every page."""
+        sheet = self.workbook.add_worksheet(name)
+        sheet.set_landscape()
+        sheet.set_paper(PAPER_A4)
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0, header_rows - 1)
+        sheet.set_footer("&L&A&R&P / &N")
+        return sheet
+
     # ------------------------------------------------------------------ Summary
     def write_summary(self, companies, tiers, grades, filters):
         """``tiers[company_id]``: {tier: (leads, partners, revenue)};
         ``grades[company_id]``: {grade: (leads, partners, expected, prorated)}."""
         t = self.texts
-        sheet = self.workbook.add_worksheet(SHEET_SUMMARY)
+        sheet = self._add_sheet(SHEET_SUMMARY)
         sheet.set_column(0, 0, 26)
         sheet.set_column(1, 6, 16)
         sheet.write_string(0, 0, t["title"], self.fmt["title"])
@@ -152,8 +166,8 @@ class TierReportWriter:
         sheet.write_number(row, 3, total_revenue, fmt["total_money"])
         sheet.write_number(row, 4, 1 if total_revenue else 0, fmt["total_pct"])
         row += 1
-        # does the 80/20 rule hold? the top 20 % of the customers are the super,
-        # large and medium tiers
+        # does the 80/20 rule hold? the top customers (20 % by default) are the
+        # super, large and medium tiers
         top_revenue = sum(by_tier.get(code, (0, 0, 0.0))[2] for code in TOP_TIERS)
         top_share = top_revenue / total_revenue if total_revenue else 0.0
         sheet.write_string(row, 0, t["pareto"], fmt["note"])
@@ -228,7 +242,7 @@ class TierReportWriter:
     def write_matrix(self, companies, matrix):
         """``matrix[company_id][(tier, grade)]``: (leads, expected, prorated)."""
         t, fmt = self.texts, self.fmt
-        sheet = self.workbook.add_worksheet(SHEET_MATRIX)
+        sheet = self._add_sheet(SHEET_MATRIX)
         sheet.set_column(0, 0, 24)
         sheet.set_column(1, 7, 14)
         sheet.write_string(0, 0, t["matrix_title"], fmt["title"])
@@ -303,7 +317,7 @@ class TierReportWriter:
         """``rows``: dicts with company, salesperson, leads, tiers (dict), grades
         (dict), due, abandon."""
         t, fmt = self.texts, self.fmt
-        sheet = self.workbook.add_worksheet(SHEET_SALESPERSON)
+        sheet = self._add_sheet(SHEET_SALESPERSON)
         tiers = list(self.labels["pyramid_tier"])
         grades = list(self.labels["prospect_grade"])
         headers = [t["company"]] if multi_company else []
@@ -357,7 +371,7 @@ class TierReportWriter:
         salesperson); ``matrix``: {(old, new): count}. The from x to matrix sits to
         the right of the list, written row by row along with it."""
         t, fmt = self.texts, self.fmt
-        sheet = self.workbook.add_worksheet(SHEET_MOVEMENTS)
+        sheet = self._add_sheet(SHEET_MOVEMENTS)
         headers = [t["date"]]
         headers += [t["company"]] if multi_company else []
         headers += [
@@ -482,7 +496,7 @@ class TierReportWriter:
 
     def write_leads(self, chunks, multi_company):
         """``chunks`` yields lists of row tuples in :meth:`leads_columns` order."""
-        sheet = self.workbook.add_worksheet(SHEET_LEADS)
+        sheet = self._add_sheet(SHEET_LEADS)
         columns = self.leads_columns(multi_company)
         for col, (_header, _kind, width) in enumerate(columns):
             sheet.set_column(col, col, width)

@@ -28,7 +28,6 @@ import importlib.util
 import io
 from contextlib import contextmanager
 from datetime import timedelta
-from unittest.mock import patch
 
 from openpyxl import load_workbook
 
@@ -699,19 +698,24 @@ class TestAccessMatrix(TransactionCase):
                     self.assertEqual(own.user_id, self.users["salesman"])
 
     def test_rescore_now_only_managers(self):
-        engine = type(self.env["prospect.rescore.engine"])
+        """Rescore now schedules the nightly job: Sales managers only."""
+        cron = self.env.ref("prospect_development.ir_cron_prospect_rescore")
+        triggers = self.env["ir.cron.trigger"]
         for profile in PROFILES:
             user = self.users[profile]
-            settings = self.env["res.config.settings"].with_user(user)
+            leads = self.env["crm.lead"].with_user(user)
             with self.subTest(profile=profile):
-                with patch.object(engine, "_run", return_value=0) as run:
-                    if profile in MANAGERS:
-                        settings.action_prospect_rescore_now()
-                        run.assert_called_once()
-                    else:
-                        with self.assertRaises(AccessError):
-                            settings.action_prospect_rescore_now()
-                        run.assert_not_called()
+                before = triggers.search_count([("cron_id", "=", cron.id)])
+                if profile in MANAGERS:
+                    leads.action_prospect_rescore_now()
+                    expected = before + 1
+                else:
+                    with self.assertRaises(AccessError):
+                        leads.action_prospect_rescore_now()
+                    expected = before
+                self.assertEqual(
+                    triggers.search_count([("cron_id", "=", cron.id)]), expected
+                )
 
     def _activities_for(self, lead, user):
         return self.env["mail.activity"].search(
@@ -814,12 +818,18 @@ class TestAccessMatrix(TransactionCase):
                 self.assertEqual(len(exported), len(set(exported)), "one row a lead")
                 exported = {int(lead_id) for lead_id in exported}
                 self.assertEqual(self._keys(exported), VISIBLE_LEADS[profile])
-                # the report is about the companies' pyramids: the leads the user
-                # may read in their companies (leads without a company are in none)
+                # every lead the user may read in their companies, and those
+                # without a company (the workbook's "No company" section)
                 readable = (
                     self.env["crm.lead"]
                     .with_user(user)
-                    .search([("company_id", "in", user.company_ids.ids)])
+                    .search(
+                        [
+                            "|",
+                            ("company_id", "in", user.company_ids.ids),
+                            ("company_id", "=", False),
+                        ]
+                    )
                 )
                 self.assertEqual(exported, set(readable.ids))
                 if profile != "other_company":

@@ -226,3 +226,37 @@ class TestCadence(ProspectCase):
         ):
             activity.copy({"prospect_cadence": True})
             self.env.flush_all()
+
+    def test_summary_in_the_salespersons_language(self):
+        """The cron runs as OdooBot; each salesperson reads the reason of the
+        contact in their own language."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        chinese = self.user_sales_leads
+        chinese.lang = "zh_CN"
+        self.user_sales_salesman.lang = "en_US"
+        english_lead = self._due_lead("English reader")
+        chinese_lead = self._due_lead("Chinese reader", user_id=chinese.id)
+        never = self._due_lead("Never contacted", user_id=chinese.id)
+        never.sudo().last_contact_date = False
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET create_date = create_date - interval '200 days'"
+            " WHERE id = %s",
+            (never.id,),
+        )
+        self.env["prospect.rescore.engine"]._run()
+        self.engine.with_user(self.env.ref("base.user_root"))._run()
+        summaries = {
+            activity.res_id: activity.summary
+            for activity in self._cadence_activities(
+                english_lead + chinese_lead + never
+            )
+        }
+        self.assertEqual(
+            summaries[english_lead.id],
+            "Grade D: contact every 90 days; last contact 93 days ago",
+        )
+        self.assertEqual(
+            summaries[chinese_lead.id], "D级：每 90 天联系一次；最近联系为 93 天前"
+        )
+        self.assertEqual(summaries[never.id], "D级：每 90 天联系一次；从未联系")

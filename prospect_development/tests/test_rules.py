@@ -1,15 +1,25 @@
-from datetime import date, timedelta
+from datetime import timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from odoo.tests import BaseCase, tagged
+from odoo.tools import SQL
 
 from odoo.addons.prospect_development import rules
-from odoo.addons.prospect_development.models.prospect_settings import DEFAULTS
 
 from . import reference
+from .common import ProspectCase
+
+NEEDS = st.sampled_from([False, "clear", "potential", "none"])
+DAYS = st.one_of(st.none(), st.integers(-400, 400))
+GRADES = st.sampled_from([False, "a", "b", "c", "d", "e"])
 
 
 @tagged("post_install", "-at_install")
-class TestRules(BaseCase):
+class TestReference(BaseCase):
+    """The plain-Python statement of the method the SQL is checked against."""
+
     def test_tier_cutoffs_of_a_thousand_customers(self):
         cutoffs = reference.tier_cutoffs(1000, 1, 4, 15)
         tiers = [reference.revenue_tier(rank, cutoffs) for rank in range(1, 1001)]
@@ -26,62 +36,238 @@ class TestRules(BaseCase):
         ranks = reference.rank_revenues({"a": 500, "b": 300, "c": 300, "d": 100})
         self.assertEqual(ranks, {"a": 1, "b": 2, "c": 2, "d": 4})
 
-    def test_lead_tier_without_revenue(self):
-        self.assertEqual(reference.lead_tier(0, 1200, "clear", True), "inactive")
-        self.assertEqual(reference.lead_tier(0, 0, "none", True), "other")
-        self.assertEqual(reference.lead_tier(0, 0, "clear", True), "prospect")
-        self.assertEqual(reference.lead_tier(0, 0, None, False), "suspect")
-        self.assertEqual(reference.lead_tier(10, 0, "none", True, "small"), "small")
 
-    def test_grade(self):
-        today = date(2026, 6, 1)
+@tagged("post_install", "-at_install")
+class TestRulesSql(ProspectCase):
+    """Each rule is defined once, in SQL: the live computes (the form) and the
+    nightly engine evaluate the same expression. Both are checked here against the
+    plain-Python reference, at the boundaries and on random inputs."""
 
-        def grade(need, days):
-            deadline = today + timedelta(days=days) if days is not None else None
-            return reference.prospect_grade(need, deadline, today, 30, 90, 180)
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.settings = cls.env["prospect.settings"]._get()
 
-        self.assertEqual(grade("none", 5), "e")
-        self.assertEqual(grade(None, 5), "d")
-        self.assertEqual(grade("potential", 5), "d")
-        self.assertEqual(grade("clear", -10), "a", "overdue counts as A")
-        self.assertEqual(grade("clear", 30), "a")
-        self.assertEqual(grade("clear", 31), "b")
-        self.assertEqual(grade("clear", 90), "b")
-        self.assertEqual(grade("clear", 180), "c")
-        self.assertEqual(grade("clear", 181), "d")
-        self.assertEqual(grade("clear", None), "d")
+    def _grade_of_form(self, need, days, active=True, probability=50.0, won=False):
+        """The grade the form shows before saving (a new record, onchange)."""
+        return (
+            self.env["crm.lead"]
+            .new(
+                {
+                    "name": "Form",
+                    "need_status": need,
+                    "date_deadline": self.today + timedelta(days=days)
+                    if days is not None
+                    else False,
+                    "active": active,
+                    "probability": probability,
+                    "stage_id": (self.won_stage if won else self.open_stage).id,
+                }
+            )
+            .prospect_grade
+        )
 
-    def test_urgency(self):
-        today = date(2026, 6, 1)
-        self.assertEqual(
-            reference.contact_urgency(today - timedelta(days=3), today), "urgent"
-        )
-        self.assertEqual(
-            reference.contact_urgency(today + timedelta(days=7), today), "urgent"
-        )
-        self.assertEqual(
-            reference.contact_urgency(today + timedelta(days=8), today), "soon"
-        )
-        self.assertEqual(
-            reference.contact_urgency(today + timedelta(days=90), today), "later"
-        )
-        self.assertEqual(
-            reference.contact_urgency(today + timedelta(days=91), today), "slow"
-        )
-        self.assertIsNone(reference.contact_urgency(None, today))
+    def test_grade_boundaries(self):
+        for need, days, grade in (
+            ("none", 5, "e"),
+            (False, 5, "d"),
+            ("potential", 5, "d"),
+            ("clear", -10, "a"),
+            ("clear", 30, "a"),
+            ("clear", 31, "b"),
+            ("clear", 90, "b"),
+            ("clear", 91, "c"),
+            ("clear", 180, "c"),
+            ("clear", 181, "d"),
+            ("clear", None, "d"),
+        ):
+            with self.subTest(need=need, days=days):
+                self.assertEqual(self._grade_of_form(need, days), grade)
 
-    def test_settings_errors(self):
-        values = dict(DEFAULTS)
-        self.assertEqual(rules.settings_errors(values), [])
+    @settings(max_examples=60, deadline=None)
+    @given(need=NEEDS, days=DAYS)
+    def test_live_grade_matches_reference(self, need, days):
+        deadline = self.today + timedelta(days=days) if days is not None else None
         self.assertEqual(
-            rules.settings_errors({**values, "tier_medium_pct": 96}),
-            [("pct_total", {"total": 101})],
+            self._grade_of_form(need, days),
+            reference.prospect_grade(
+                need,
+                deadline,
+                self.today,
+                self.settings["grade_a_days"],
+                self.settings["grade_b_days"],
+                self.settings["grade_c_days"],
+            ),
         )
-        self.assertIn(
-            ("grade_order", {}),
-            rules.settings_errors({**values, "grade_b_days": 200}),
+
+    @settings(max_examples=40, deadline=None)
+    @given(days=st.one_of(st.none(), st.integers(-100, 400)))
+    def test_urgency_matches_reference(self, days):
+        next_date = self.today + timedelta(days=days) if days is not None else None
+        lead = self.env["crm.lead"].new({"name": "Urgency"})
+        [row] = lead._prospect_evaluate(
+            [],
+            extra={"next_date": ("date", [next_date])},
+            urgency=rules.urgency(self._column("next_date"), self.today),
         )
-        self.assertIn(
-            ("positive", {"key": "cadence_b_days"}),
-            rules.settings_errors({**values, "cadence_b_days": -3}),
+        self.assertEqual(
+            row["urgency"], reference.contact_urgency(next_date, self.today)
         )
+
+    def _column(self, name):
+        return SQL("lead.%s", SQL.identifier(name))
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        is_open=st.booleans(),
+        unanswered=st.one_of(st.none(), st.integers(0, 20)),
+        silent_days=st.one_of(st.none(), st.integers(0, 400)),
+        cost=st.integers(0, 500_000).map(lambda cents: cents / 100),
+        revenue=st.integers(0, 5000).map(float),
+        probability=st.integers(0, 10_000).map(lambda hundredths: hundredths / 100),
+    )
+    def test_abandonment_matches_reference(
+        self, is_open, unanswered, silent_days, cost, revenue, probability
+    ):
+        first = (
+            self.today - timedelta(days=silent_days)
+            if silent_days is not None
+            else None
+        )
+        lead = self.env["crm.lead"].new(
+            {"name": "Abandon", "expected_revenue": revenue, "probability": probability}
+        )
+        silence = rules.abandon_for_silence(
+            self._column("unanswered_touches"),
+            self._column("date_first_unanswered"),
+            self.today,
+            self.settings,
+        )
+        costly = rules.abandon_for_cost(
+            self._column("cost"), rules.expected_value(), self.settings
+        )
+        [row] = lead._prospect_evaluate(
+            ["expected_revenue", "probability"],
+            extra={
+                "unanswered_touches": ("int4", [unanswered]),
+                "date_first_unanswered": ("date", [first]),
+                "cost": ("numeric", [cost]),
+                "is_open": ("boolean", [is_open]),
+            },
+            advice=rules.abandon(self._column("is_open"), silence, costly),
+        )
+        expected_value = lead.expected_revenue * lead.probability / 100
+        self.assertEqual(
+            row["advice"],
+            reference.abandon_recommended(
+                is_open,
+                unanswered,
+                first,
+                cost,
+                expected_value,
+                self.today,
+                self.settings,
+            ),
+        )
+
+    def test_closed_lead_keeps_its_grade_in_both(self):
+        """The form and the engine freeze the grade of won and lost leads alike."""
+        won = self._open_lead(
+            "Won", need_status="clear", date_deadline=self.today + timedelta(days=10)
+        )
+        lost = self._open_lead(
+            "Lost", need_status="clear", date_deadline=self.today + timedelta(days=60)
+        )
+        won.stage_id = self.won_stage
+        lost.action_set_lost()
+        (won + lost).write({"need_status": "none"})
+        self.assertEqual((won.prospect_grade, lost.prospect_grade), ("a", "b"))
+        self.env["prospect.rescore.engine"]._run()
+        (won + lost).invalidate_recordset()
+        self.assertEqual((won.prospect_grade, lost.prospect_grade), ("a", "b"))
+        self.assertFalse(won.next_contact_date or lost.next_contact_date)
+
+    @settings(max_examples=8, deadline=None)
+    @given(
+        st.lists(
+            st.tuples(NEEDS, DAYS, st.integers(0, 120), st.booleans()),
+            min_size=1,
+            max_size=12,
+        )
+    )
+    def test_engine_and_form_agree(self, specs):
+        """Leads saved through the ORM, then rescored by the nightly SQL: the grade,
+        next contact and urgency the form computed are what the engine keeps, and
+        both are the reference's."""
+        with self.env.cr.savepoint(flush=False) as savepoint:
+            leads = self.env["crm.lead"].create(
+                [
+                    {
+                        "name": f"Agree {index}",
+                        "company_id": self.pyramid_company.id,
+                        "stage_id": self.open_stage.id,
+                        "need_status": need,
+                        "date_deadline": self.today + timedelta(days=days)
+                        if days is not None
+                        else False,
+                        "key_account_colour": "red" if key else False,
+                    }
+                    for index, (need, days, _ago, key) in enumerate(specs)
+                ]
+            )
+            for lead, (_need, _days, ago, _key) in zip(leads, specs, strict=True):
+                lead.sudo().last_contact_date = self.today - timedelta(days=ago)
+            self.env.flush_all()
+            live = {
+                lead.id: (
+                    lead.pyramid_tier,
+                    lead.prospect_grade,
+                    lead.next_contact_date,
+                    lead.contact_urgency,
+                )
+                for lead in leads
+            }
+            self.env["prospect.rescore.engine"]._run()
+            leads.invalidate_recordset()
+            matrix = self.env["prospect.cadence.rule"]._get_matrix()
+            for lead, (need, days, ago, key) in zip(leads, specs, strict=True):
+                deadline = (
+                    self.today + timedelta(days=days) if days is not None else None
+                )
+                grade = reference.prospect_grade(
+                    need,
+                    deadline,
+                    self.today,
+                    self.settings["grade_a_days"],
+                    self.settings["grade_b_days"],
+                    self.settings["grade_c_days"],
+                )
+                for tier, values in (
+                    (
+                        lead.pyramid_tier,
+                        (
+                            lead.prospect_grade,
+                            lead.next_contact_date,
+                            lead.contact_urgency,
+                        ),
+                    ),
+                    (live[lead.id][0], live[lead.id][1:]),
+                ):
+                    interval = matrix.get((tier, grade, key), (None,))[0]
+                    next_date = reference.next_contact_date(
+                        self.today - timedelta(days=ago), None, interval
+                    )
+                    urgency = reference.contact_urgency(next_date, self.today)
+                    self.assertEqual(
+                        tuple(value or None for value in values),
+                        (grade, next_date, urgency),
+                        tier,
+                    )
+            savepoint.rollback()
+
+    def test_rules_read_the_saved_settings(self):
+        self.env["ir.config_parameter"].set_param(
+            "prospect_development.grade_a_days", "10"
+        )
+        self.assertEqual(self._grade_of_form("clear", 20), "b")
+        self.assertEqual(self._grade_of_form("clear", 10), "a")

@@ -201,7 +201,7 @@ class TestSequence(ProspectCase):
         send = Enrollment._send_next_step
         batches = []
 
-        def commit_point(model, done, remaining):
+        def commit_point(model):
             # stands for the commit between batches: what came before survives
             self.env.cr.execute("RELEASE SAVEPOINT prospect_batch")
             self.env.cr.execute("SAVEPOINT prospect_batch")
@@ -217,11 +217,15 @@ class TestSequence(ProspectCase):
         self.env.cr.execute("SAVEPOINT prospect_batch")
         killed = False
         with (
-            patch.object(Enrollment, "_commit_batch", commit_point),
+            patch.object(
+                type(self.env["prospect.sequence.engine"]), "_commit", commit_point
+            ),
             patch.object(Enrollment, "_send_next_step", killed_in_second_batch),
         ):
             try:
-                self.Enrollment._action_send_due(batch_size=2)
+                self.env["prospect.sequence.engine"].with_context(
+                    prospect_send_only=True
+                )._run(batch_size=2, auto_commit=True)
             except KeyboardInterrupt:
                 killed = True
         self.assertTrue(killed)

@@ -72,7 +72,7 @@ class TestSettings(TransactionCase):
                 {"prospect_grade_b_days": 200, "prospect_grade_c_days": 150},
                 "must grow from A to C",
             ),
-            ({"prospect_score_threshold": 120}, "from 0 to 100"),
+            ({"prospect_score_threshold": 120}, "Sales-ready Score cannot exceed 100"),
             ({"prospect_abandon_cost_factor": 0}, "above 0"),
         ]
         for values, message in invalid:
@@ -169,19 +169,40 @@ class TestSettings(TransactionCase):
         self.assertEqual(self.env["prospect.settings"]._get()["cadence_a_days"], 7)
 
     def test_rescore_now_is_for_managers(self):
+        """Sales managers (who cannot open the Settings) schedule the nightly run
+        at once; it runs in the background, not in their request."""
+        cron = self.env.ref("prospect_development.ir_cron_prospect_rescore")
+        Trigger = self.env["ir.cron.trigger"]
         salesman = mail_new_test_user(
             self.env,
             login="pd_settings_salesman",
-            groups="base.group_user,base.group_system",
+            groups="sales_team.group_sale_salesman",
         )
         with self.assertRaises(AccessError):
-            self.env["res.config.settings"].with_user(salesman).create(
-                {}
-            ).action_prospect_rescore_now()
-        action = (
-            self.env["res.config.settings"]
-            .with_user(self.admin)
-            .create({})
-            .action_prospect_rescore_now()
+            self.env["crm.lead"].with_user(salesman).action_prospect_rescore_now()
+        self.assertFalse(Trigger.search([("cron_id", "=", cron.id)]))
+        manager = mail_new_test_user(
+            self.env,
+            login="pd_settings_manager",
+            groups="sales_team.group_sale_manager",
         )
-        self.assertEqual(action["params"]["type"], "success")
+        lead = self.env["crm.lead"].create(
+            {"name": "Rescore me", "need_status": "none"}
+        )
+        self.env.cr.execute(
+            "UPDATE crm_lead SET pyramid_tier = 'suspect' WHERE id = %s", (lead.id,)
+        )
+        lead.invalidate_recordset()
+        action = self.env["crm.lead"].with_user(manager).action_prospect_rescore_now()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(len(Trigger.search([("cron_id", "=", cron.id)])), 1)
+        self.assertEqual(lead.pyramid_tier, "suspect", "nothing ran in the request")
+        # the scheduled job, when it runs, applies the rules
+        cron.method_direct_trigger()
+        lead.invalidate_recordset()
+        self.assertEqual(lead.pyramid_tier, "other")
+        # the settings screen's button does the same
+        self.env["res.config.settings"].with_user(self.admin).create(
+            {}
+        ).action_prospect_rescore_now()
+        self.assertEqual(len(Trigger.search([("cron_id", "=", cron.id)])), 2)

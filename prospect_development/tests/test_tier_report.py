@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import openpyxl
 
+from odoo import fields
 from odoo.tests import HttpCase, tagged, users
 from odoo.tools import SQL
 
@@ -25,10 +26,18 @@ def rows(sheet):
     ]
 
 
+def records(sheet):
+    """Rows of a sheet whose first row is the header, as {header: value}."""
+    header, *body = sheet.iter_rows(values_only=True)
+    return [dict(zip(header, row)) for row in body if row[0] is not None]  # noqa: B905
+
+
 def table(sheet, header):
-    """{first cell: row} of the table whose header row starts with ``header``."""
+    """{first cell: row} of the table whose header row starts with ``header``
+    (``sheet`` a worksheet, or rows of values)."""
     found, result = False, {}
-    for row in sheet.iter_rows(values_only=True):
+    lines = sheet.iter_rows(values_only=True) if hasattr(sheet, "iter_rows") else sheet
+    for row in lines:
         if not found:
             found = row[0] == header
             continue
@@ -197,7 +206,24 @@ class TestTierReport(ProspectCase):
         return [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
 
     def _visible_domain(self):
+        """What the CRM shows in the company: its leads and those of no company."""
+        return ["|", ("company_id", "=", False), ("company_id", "=", self.company.id)]
+
+    def _company_domain(self):
+        """The company's block of the Summary."""
         return [("company_id", "=", self.company.id)]
+
+    def _people(self, workbook):
+        """By Salesperson rows of the company, by salesperson."""
+        return {
+            line["Salesperson"]: line
+            for line in records(workbook["By Salesperson"])
+            if line.get("Company", self.company.name) == self.company.name
+        }
+
+    def _moves(self, workbook):
+        """Movements of the list (not the matrix beside it)."""
+        return [line for line in records(workbook["Movements"]) if line["Date"]]
 
     def _assert_tiers_match_odoo(self, workbook, domain):
         """Leads per tier in the Summary equal what the pivot shows the user."""
@@ -218,8 +244,7 @@ class TestTierReport(ProspectCase):
         wizard, workbook = self._export()
         self.assertEqual(workbook.sheetnames, SHEETS)
         self.assertFalse(wizard.team_ids, "headquarters start from every team")
-        domain = self._visible_domain()
-        self._assert_tiers_match_odoo(workbook, domain)
+        self._assert_tiers_match_odoo(workbook, self._company_domain())
         summary = table(workbook["Summary"], "Tier")
         # two leads of one customer: one customer, its revenue counted once
         self.assertEqual(summary["Super"][1:4], (2, 1, 100000))
@@ -235,10 +260,13 @@ class TestTierReport(ProspectCase):
         matrix = workbook["Tier x Grade"]
         counts = table(matrix, "Tier \\ Grade")
         self.assertEqual(counts["Super"][1:7], (2, 0, 0, 0, 0, 2))
-        self.assertEqual(counts["Total"][6], self.env["crm.lead"].search_count(domain))
+        self.assertEqual(
+            counts["Total"][6],
+            self.env["crm.lead"].search_count(self._company_domain()),
+        )
         self.assertTrue(matrix.conditional_formatting)
         # By Salesperson: every salesperson, and the unassigned leads
-        people = table(workbook["By Salesperson"], "Salesperson")
+        people = self._people(workbook)
         self.assertEqual(
             set(people),
             {
@@ -248,22 +276,26 @@ class TestTierReport(ProspectCase):
                 "Unassigned",
             },
         )
-        self.assertEqual(people[self.user_sales_salesman.name][1:3], (2, 2))
+        line = people[self.user_sales_salesman.name]
+        self.assertEqual((line["Leads"], line["Super"]), (2, 2))
         # Movements of the period only, with the rescoring's reason
-        moves = rows(workbook["Movements"])
+        header = next(workbook["Movements"].iter_rows(max_row=1, values_only=True))
         self.assertEqual(
-            moves[0][:7],
+            [title for title in header[:8] if title != "Company"],
             ["Date", "Customer", "Lead", "From", "To", "Reason", "Salesperson"],
         )
-        leads_moved = [row[2] for row in moves[1:] if row[3] in ("Small", "Medium")]
+        moves = self._moves(workbook)
+        leads_moved = [
+            move["Lead"] for move in moves if move["From"] in ("Small", "Medium")
+        ]
         self.assertEqual(leads_moved, ["Tier small of the manager", "Tier large"])
-        large_move = next(row for row in moves if row[2] == "Tier large")
-        self.assertEqual(large_move[5], self.move_large.reason)
-        self.assertIn("rank 2 of 3", large_move[5])
+        large_move = next(move for move in moves if move["Lead"] == "Tier large")
+        self.assertEqual(large_move["Reason"], self.move_large.reason)
+        self.assertIn("rank 2 of 3", large_move["Reason"])
         # Leads: one row per lead the manager may read
         self.assertCountEqual(
             self._lead_names(workbook),
-            self.env["crm.lead"].search(domain).mapped("name"),
+            self.env["crm.lead"].search(self._visible_domain()).mapped("name"),
         )
         leads = workbook["Leads"]
         self.assertEqual(leads.freeze_panes, "C2")
@@ -273,17 +305,17 @@ class TestTierReport(ProspectCase):
     def test_team_leader_sees_their_team(self):
         wizard, workbook = self._export()
         self.assertEqual(wizard.team_ids, self.team_north)
-        domain = [*self._visible_domain(), ("team_id", "=", self.team_north.id)]
+        domain = [*self._company_domain(), ("team_id", "=", self.team_north.id)]
         self._assert_tiers_match_odoo(workbook, domain)
         self.assertCountEqual(
             self._lead_names(workbook),
             ["Tier super one", "Tier super two", "Tier large"],
         )
-        people = table(workbook["By Salesperson"], "Salesperson")
+        people = self._people(workbook)
         self.assertEqual(
             set(people), {self.user_sales_salesman.name, self.seller_2.name}
         )
-        moves = [row[2] for row in rows(workbook["Movements"])[1:]]
+        moves = [move["Lead"] for move in self._moves(workbook)]
         self.assertIn("Tier large", moves)
         self.assertNotIn("Tier small of the manager", moves)
         # without the team filter the leader sees what Odoo's rules give them:
@@ -302,20 +334,32 @@ class TestTierReport(ProspectCase):
             visible.mapped("user_id"), self.env.user, "own (or no) salesperson"
         )
         names = self._lead_names(workbook)
-        self.assertEqual(
-            len(names), self.env["crm.lead"].search_count(self._visible_domain())
+        self.assertCountEqual(
+            names, self.env["crm.lead"].search(self._visible_domain()).mapped("name")
         )
         self.assertCountEqual(
-            names, ["Tier super one", "Tier super two", "Tier unassigned suspect"]
+            self.env["crm.lead"].search(self._company_domain()).mapped("name"),
+            ["Tier super one", "Tier super two", "Tier unassigned suspect"],
         )
-        self._assert_tiers_match_odoo(workbook, self._visible_domain())
-        people = table(workbook["By Salesperson"], "Salesperson")
+        self._assert_tiers_match_odoo(workbook, self._company_domain())
+        people = self._people(workbook)
         self.assertEqual(set(people), {self.env.user.name, "Unassigned"})
-        moves = rows(workbook["Movements"])
-        self.assertEqual(moves[1][0], "No tier movement in the period.")
+        moves = self._moves(workbook)
+        self.assertFalse(
+            {"Tier large", "Tier small of the manager"}
+            & {move.get("Lead") for move in moves},
+            "moves of other salespeople's leads",
+        )
+        if not self.env["prospect.lead.history"].search_count([("kind", "=", "tier")]):
+            self.assertEqual(moves[0]["Date"], "No tier movement in the period.")
         # filters narrow, never widen
         _wizard, workbook = self._export(tier_suspect=True)
-        self.assertEqual(self._lead_names(workbook), ["Tier unassigned suspect"])
+        suspects = [*self._visible_domain(), ("pyramid_tier", "=", "suspect")]
+        self.assertIn("Tier unassigned suspect", self._lead_names(workbook))
+        self.assertCountEqual(
+            self._lead_names(workbook),
+            self.env["crm.lead"].search(suspects).mapped("name"),
+        )
 
     @users("user_sales_salesman")
     def test_other_company_never_appears(self):
@@ -386,6 +430,14 @@ class TestTierReport(ProspectCase):
         pyramid = wizard.action_open_pyramid()
         self.assertEqual(
             self.env["crm.lead"].search(pyramid["domain"]),
+            self.env["crm.lead"].search(
+                [*self._visible_domain(), ("pyramid_tier", "=", "super")]
+            ),
+        )
+        self.assertEqual(
+            self.env["crm.lead"].search(
+                [*pyramid["domain"], ("company_id", "=", self.company.id)]
+            ),
             self.lead_super_1 + self.lead_super_2,
         )
 
@@ -393,8 +445,201 @@ class TestTierReport(ProspectCase):
     def test_empty_scope_still_gives_a_workbook(self):
         _wizard, workbook = self._export(tier_other=True, grade_e=True)
         self.assertEqual(workbook.sheetnames, SHEETS)
-        self.assertEqual(self._lead_names(workbook), [])
+        self.assertCountEqual(
+            self._lead_names(workbook),
+            self.env["crm.lead"]
+            .search(
+                [
+                    *self._visible_domain(),
+                    ("pyramid_tier", "=", "other"),
+                    ("prospect_grade", "=", "e"),
+                ]
+            )
+            .mapped("name"),
+        )
         self.assertEqual(table(workbook["Summary"], "Tier")["Total"][1:4], (0, 0, 0))
+
+    def test_leads_without_company(self):
+        """The CRM shows leads without a company in every company: so does the
+        workbook, in a block of their own."""
+        orphan = self.env["crm.lead"].create(
+            {
+                "name": "Tier lead of no company",
+                "type": "opportunity",
+                "company_id": False,
+                "user_id": self.seller_2.id,
+                "expected_revenue": 1234,
+            }
+        )
+        self.assertFalse(orphan.company_id)
+        self._set_pyramid(orphan, "medium", 4321, "c")
+        manager = self.user_sales_manager
+        visible = self.env["crm.lead"].with_user(manager).search(self._visible_domain())
+        self.assertIn(orphan, visible, "the CRM list shows it to the manager")
+        wizard = (
+            self.env["prospect.tier.report.wizard"]
+            .with_user(manager)
+            .create({"company_ids": [(6, 0, [self.company.id])]})
+        )
+        workbook = read_workbook(wizard._generate_xlsx())
+        # Leads: every lead the manager reads, the orphan as of "No company"
+        leads = records(workbook["Leads"])
+        self.assertCountEqual([line["Lead"] for line in leads], visible.mapped("name"))
+        line = next(line for line in leads if line["Lead"] == "Tier lead of no company")
+        self.assertEqual(line["Company"], "No company")
+        self.assertEqual((line["Tier"], line["Grade"]), ("Medium", "C"))
+        # Summary: the company's block, then the "No company" one
+        titles = [row[0] for row in rows(workbook["Summary"])]
+        currency = self.env.company.currency_id.name
+        self.assertLess(
+            titles.index("Pyramid Test Company (USD)"),
+            titles.index(f"No company ({currency})"),
+        )
+        summary = workbook["Summary"]
+        blocks = [
+            row[0] for row in summary.iter_rows(values_only=True) if row[0] == "Tier"
+        ]
+        self.assertEqual(len(blocks), 2)
+        no_company = table(
+            summary.iter_rows(
+                min_row=titles.index(f"No company ({currency})") + 1,
+                values_only=True,
+            ),
+            "Tier",
+        )
+        orphans = (
+            self.env["crm.lead"].with_user(manager).search([("company_id", "=", False)])
+        )
+        self.assertEqual(no_company["Total"][1], len(orphans))
+        self.assertEqual(
+            no_company["Medium"][1],
+            len(orphans.filtered(lambda lead: lead.pyramid_tier == "medium")),
+        )
+        # Tier x Grade and By Salesperson
+        matrix_titles = [row[0] for row in rows(workbook["Tier x Grade"])]
+        self.assertIn("No company — Leads", matrix_titles)
+        people = [
+            (line["Company"], line["Salesperson"])
+            for line in records(workbook["By Salesperson"])
+        ]
+        self.assertIn(("No company", self.seller_2.name), people)
+        self.assertEqual(people[-1][0], "No company", "after the companies")
+
+    def test_print_setup(self):
+        """Every sheet prints on A4 landscape, one page wide, its header repeated
+        on every page."""
+        wizard = (
+            self.env["prospect.tier.report.wizard"]
+            .with_user(self.user_sales_manager)
+            .create({"company_ids": [(6, 0, [self.company.id])]})
+        )
+        workbook = read_workbook(wizard._generate_xlsx())
+        for sheet in workbook.worksheets:
+            with self.subTest(sheet=sheet.title):
+                self.assertEqual(sheet.page_setup.orientation, "landscape")
+                self.assertEqual(int(sheet.page_setup.paperSize), 9)
+                self.assertTrue(sheet.sheet_properties.pageSetUpPr.fitToPage)
+                # one page wide: 1 is the format's default, which xlsxwriter omits
+                self.assertEqual(int(sheet.page_setup.fitToWidth or 1), 1)
+                self.assertEqual(int(sheet.page_setup.fitToHeight), 0)
+                self.assertEqual(str(sheet.print_title_rows), "$1:$1")
+
+    def test_tiers_in_pyramid_order(self):
+        """Every sheet lists the tiers from the top of the pyramid, in English and
+        in Chinese."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["prospect_development"], ["zh_CN"], overwrite=True
+        )
+        self.env["prospect.lead.history"].create(
+            {
+                "lead_id": self.lead_small.id,
+                "company_id": self.company.id,
+                "date": self.today - timedelta(days=3),
+                "kind": "tier",
+                "old_value": "suspect",
+                "new_value": "prospect",
+            }
+        )
+        for lang in ("en_US", "zh_CN"):
+            with self.subTest(lang=lang):
+                env = self.env(user=self.user_sales_manager, context={"lang": lang})
+                labels = [
+                    label
+                    for _key, label in env["crm.lead"]
+                    ._fields["pyramid_tier"]
+                    ._description_selection(env)
+                ]
+                grades = ["A", "B", "C", "D", "E"]
+                wizard = env["prospect.tier.report.wizard"].create(
+                    {"company_ids": [(6, 0, [self.company.id])]}
+                )
+                workbook = read_workbook(wizard._generate_xlsx())
+                texts = wizard._get_texts()
+                summary = workbook["Summary"]
+                tiers = list(table(summary.iter_rows(values_only=True), texts["tier"]))
+                self.assertEqual(tiers[: len(labels)], labels)
+                self.assertEqual(
+                    list(table(summary.iter_rows(values_only=True), texts["grade"]))[
+                        :5
+                    ],
+                    grades,
+                )
+                matrix = workbook["Tier x Grade"]
+                corner = f"{texts['tier']} \\ {texts['grade']}"
+                self.assertEqual(
+                    list(table(matrix.iter_rows(values_only=True), corner))[:8],
+                    labels,
+                )
+                header = next(
+                    workbook["By Salesperson"].iter_rows(max_row=1, values_only=True)
+                )
+                self.assertEqual([title for title in header if title in labels], labels)
+                corner = f"{texts['from']} \\ {texts['to']}"
+                moves = [
+                    row[9:]
+                    for row in workbook["Movements"].iter_rows(values_only=True)
+                    if len(row) > 9
+                ]
+                matrix = table(moves, corner)
+                self.assertEqual(list(matrix)[:8], labels)
+                header = next(row for row in moves if row[0] == corner)
+                self.assertEqual(list(header[1:9]), labels)
+
+    def test_percentages_follow_the_settings(self):
+        """A pyramid cut at 2 / 8 / 20 %: the workbook's 80/20 check and the tier's
+        tooltip quote these shares, not the method's defaults."""
+        self._set_params(tier_super_pct=2, tier_large_pct=8, tier_medium_pct=20)
+        leads = self.env["crm.lead"].with_user(self.user_sales_salesman)
+        help_text = leads.fields_get(["pyramid_tier"], ["help"])["pyramid_tier"]["help"]
+        for quoted in ("top 2%", "next 8%", "next 20%", "remaining 70%"):
+            self.assertIn(quoted, help_text)
+        self.assertNotIn("1%", help_text)
+        # the web client gets its tooltips from get_views
+        views = leads.get_views([(False, "form")])
+        field = views["models"]["crm.lead"]["fields"]["pyramid_tier"]
+        self.assertIn("top 2%", field["help"])
+        wizard = (
+            self.env["prospect.tier.report.wizard"]
+            .with_user(self.user_sales_manager)
+            .create({"company_ids": [(6, 0, [self.company.id])]})
+        )
+        workbook = read_workbook(wizard._generate_xlsx())
+        first_column = [row[0] for row in rows(workbook["Summary"])]
+        self.assertIn(
+            "Top 30% of customers (super, large, medium): share of revenue",
+            first_column,
+        )
+        self.assertNotIn(
+            "Top 20% of customers (super, large, medium): share of revenue",
+            first_column,
+        )
+        self.assertTrue(
+            any(
+                "the top 2%" in line and "remaining 70%" in line
+                for line in first_column
+            )
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -416,8 +661,27 @@ class TestTierReportDownload(HttpCase):
             name="Tier Other",
             groups="sales_team.group_sale_salesman",
         )
-        cls.env["crm.lead"].create(
+        lead = cls.env["crm.lead"].create(
             {"name": "Download lead", "type": "opportunity", "user_id": cls.manager.id}
+        )
+        # the oldest moves reach Small, then Super: a graph that orders its lines
+        # by first appearance would list Small above Super
+        today = fields.Date.today()
+        cls.env["prospect.lead.history"].create(
+            [
+                {
+                    "lead_id": lead.id,
+                    "company_id": lead.company_id.id,
+                    "date": today - timedelta(days=days),
+                    "kind": "tier",
+                    "old_value": old,
+                    "new_value": new,
+                }
+                for days, old, new in [
+                    (900, "suspect", "small"),
+                    (870, "small", "super"),
+                ]
+            ]
         )
 
     def test_download_route(self):

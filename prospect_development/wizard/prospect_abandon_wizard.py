@@ -1,5 +1,7 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+from .. import rules
 
 
 class ProspectAbandonWizard(models.TransientModel):
@@ -22,12 +24,12 @@ class ProspectAbandonWizard(models.TransientModel):
         """Abandon the leads (managers), or ask a manager to (salespeople)."""
         self.ensure_one()
         if not (self.reason or "").strip():
-            raise UserError(_("Say why these prospects are abandoned."))
+            raise UserError(self.env._("Say why these prospects are abandoned."))
         if not self.is_manager:
             return self._request_abandonment()
-        leads = self.lead_ids.filtered("active")
+        leads = self.lead_ids._prospect_filter(rules.is_open())
         if not leads:
-            raise UserError(_("These leads are already closed."))
+            raise UserError(self.env._("These leads are already closed."))
         leads.write(
             {
                 "abandon_reason": self.reason,
@@ -46,7 +48,7 @@ class ProspectAbandonWizard(models.TransientModel):
             manager = lead.team_id.user_id
             if not manager:
                 raise UserError(
-                    _(
+                    self.env._(
                         "%(lead)s has no sales team leader to decide: ask a Sales "
                         "manager.",
                         lead=lead.display_name,
@@ -55,7 +57,7 @@ class ProspectAbandonWizard(models.TransientModel):
             lead.activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=manager.id,
-                summary=_("Abandonment requested"),
+                summary=self.env._("Abandonment requested"),
                 note=self.reason,
             )
         return {
@@ -63,7 +65,7 @@ class ProspectAbandonWizard(models.TransientModel):
             "tag": "display_notification",
             "params": {
                 "type": "info",
-                "message": _("Your manager was asked to decide."),
+                "message": self.env._("Your manager was asked to decide."),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }

@@ -192,21 +192,8 @@ class ProspectHandoverWizard(models.TransientModel):
         if self.mode == "user":
             self._check_companies(leads, self.target_user_id)
             return dict.fromkeys(leads, self.target_user_id)
-        team_company = self.team_id.company_id
-        foreign = leads.filtered(
-            lambda lead: (
-                team_company and lead.company_id and lead.company_id != team_company
-            )
-        )
-        if foreign:
-            raise UserError(
-                self.env._(
-                    "The team %(team)s works for %(company)s, not for %(others)s.",
-                    team=self.team_id.name,
-                    company=team_company.name,
-                    others=", ".join(foreign.company_id.mapped("name")),
-                )
-            )
+        # a lead of another company than the team's is refused by crm.lead's own
+        # company check (team_id is check_company) when the move is written
         return self._deal_round_robin(leads, self._get_team_members())
 
     def _check_companies(self, leads, user):

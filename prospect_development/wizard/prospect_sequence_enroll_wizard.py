@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .. import rules
+
 
 class ProspectSequenceEnrollWizard(models.TransientModel):
     _name = "prospect.sequence.enroll.wizard"
@@ -41,9 +43,8 @@ class ProspectSequenceEnrollWizard(models.TransientModel):
             .lead_id
         )
         skipped = {
-            self.env._("closed"): self.lead_ids.filtered(
-                lambda lead: lead.stage_id.is_won or not lead.active
-            ),
+            self.env._("closed"): self.lead_ids
+            - self.lead_ids._prospect_filter(rules.is_open()),
             self.env._("without an email address"): self.lead_ids.filtered(
                 lambda lead: (
                     not (lead.email_normalized or lead.partner_id.email_normalized)

@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .. import rules
 from ..models.crm_lead import PROSPECT_GRADES, PYRAMID_TIERS
 from ..report.prospect_tier_report_xlsx import TierReportWriter
 
@@ -16,7 +17,9 @@ class ProspectTierReportWizard(models.TransientModel):
     """Tier report for managers, in Excel. Every number comes from SQL built on the
     query ``crm.lead._search()`` gives the exporting user, i.e. with their record
     rules (own / all leads, allowed companies) and without archived leads: the
-    workbook shows what the pivot of 'Prospect Pyramid' shows them, never more."""
+    workbook shows what the pivot of 'Prospect Pyramid' shows them, never more, and
+    never less: leads without a company, which the CRM shows in every company, come
+    in a "No company" block of their own."""
 
     _name = "prospect.tier.report.wizard"
     _description = "Prospect Tier Report"
@@ -125,7 +128,11 @@ class ProspectTierReportWizard(models.TransientModel):
 
     def _get_lead_domain(self):
         self.ensure_one()
-        domain = [("company_id", "in", self._get_companies().ids)]
+        domain = [
+            "|",
+            ("company_id", "=", False),
+            ("company_id", "in", self._get_companies().ids),
+        ]
         if self.team_ids:
             domain.append(("team_id", "in", self.team_ids.ids))
         if self.user_ids:
@@ -144,6 +151,8 @@ class ProspectTierReportWizard(models.TransientModel):
             ("kind", "=", "tier"),
             ("date", ">=", self.date_from),
             ("date", "<=", self.date_to),
+            "|",
+            ("company_id", "=", False),
             ("company_id", "in", self._get_companies().ids),
         ]
         if self.team_ids:
@@ -240,7 +249,7 @@ class ProspectTierReportWizard(models.TransientModel):
             result.setdefault(company_id, {})[(tier, grade)] = tuple(values)
         return result
 
-    def _get_salespeople(self, query, companies):
+    def _get_salespeople(self, query, company_rows):
         """One row per company and salesperson (and 'Unassigned'): leads per tier
         and grade, contacts due today or overdue (open, not graded E), leads the
         rules advise to abandon."""
@@ -260,7 +269,7 @@ class ProspectTierReportWizard(models.TransientModel):
                    COUNT(*),
                    COUNT(*) FILTER (WHERE %(lead)s.next_contact_date <= %(today)s
                                       AND %(lead)s.prospect_grade IS DISTINCT FROM 'e'
-                                      AND pd_stage.is_won IS NOT TRUE),
+                                      AND %(is_open)s),
                    COUNT(*) FILTER (WHERE %(lead)s.abandon_recommended),
                    %(counts)s
               FROM %(from)s
@@ -273,11 +282,12 @@ class ProspectTierReportWizard(models.TransientModel):
             """,
                 lead=lead,
                 today=today,
+                is_open=rules.is_open(query.table, "pd_stage"),
                 counts=SQL(", ").join(counts),
                 **{"from": query.from_clause, "where": self._where(query)},
             )
         )
-        names = {company.id: company.name for company in companies}
+        names = {company_id: name for company_id, name, _currency in company_rows}
         unassigned = self.env._("Unassigned")
         rows = []
         tier_codes = [code for code, _label in PYRAMID_TIERS]
@@ -294,6 +304,7 @@ class ProspectTierReportWizard(models.TransientModel):
             rows.append(
                 {
                     "company": names.get(company_id, ""),
+                    "no_company": not company_id,
                     "salesperson": user if user_id else unassigned,
                     "unassigned": not user_id,
                     "leads": leads,
@@ -303,7 +314,14 @@ class ProspectTierReportWizard(models.TransientModel):
                     "abandon": abandon,
                 }
             )
-        rows.sort(key=lambda r: (r["company"], r["unassigned"], r["salesperson"]))
+        rows.sort(
+            key=lambda r: (
+                r["no_company"],
+                r["company"],
+                r["unassigned"],
+                r["salesperson"],
+            )
+        )
         return rows
 
     def _get_movement_matrix(self, query):
@@ -317,7 +335,7 @@ class ProspectTierReportWizard(models.TransientModel):
         )
         return {(old, new): count for old, new, count in self.env.cr.fetchall()}
 
-    def _iter_movements(self, query):
+    def _iter_movements(self, query, no_company):
         """Tier moves, newest first, by keyset pages; the reason is the history's
         own (translated) computed text."""
         history = SQL.identifier(query.table)
@@ -331,7 +349,7 @@ class ProspectTierReportWizard(models.TransientModel):
             self.env.cr.execute(
                 SQL(
                     """
-                SELECT %(h)s.id, %(h)s.date, pd_company.name,
+                SELECT %(h)s.id, %(h)s.date, COALESCE(pd_company.name, %(no_company)s),
                        COALESCE(pd_commercial.name, pd_partner.name,
                                 pd_lead.partner_name),
                        pd_lead.name, %(h)s.old_value, %(h)s.new_value,
@@ -350,6 +368,7 @@ class ProspectTierReportWizard(models.TransientModel):
                  LIMIT %(limit)s
                 """,
                     h=history,
+                    no_company=no_company,
                     page=page,
                     limit=CHUNK_SIZE // 5,
                     **{"from": query.from_clause, "where": self._where(query)},
@@ -367,7 +386,7 @@ class ProspectTierReportWizard(models.TransientModel):
                 yield (*row[1:7], reasons.get(row[0]), row[7])
             after = (rows[-1][1], rows[-1][0])
 
-    def _iter_lead_chunks(self, query, multi_company):
+    def _iter_lead_chunks(self, query, multi_company, no_company):
         """Leads in id order, CHUNK_SIZE at a time (keyset pagination on the record
         rules' query), names joined in SQL in the user's language."""
         lead = SQL.identifier(query.table)
@@ -376,7 +395,7 @@ class ProspectTierReportWizard(models.TransientModel):
             SQL("%s.id", lead),
             SQL("%s.name", lead),
             SQL("COALESCE(pd_commercial.name, pd_partner.name, %s.partner_name)", lead),
-            SQL("pd_company.name"),
+            SQL("COALESCE(pd_company.name, %s)", no_company),
             SQL("COALESCE(pd_team.name->>%s, pd_team.name->>'en_US')", lang),
             SQL("pd_user_partner.name"),
             SQL("COALESCE(pd_stage.name->>%s, pd_stage.name->>'en_US')", lang),
@@ -447,35 +466,43 @@ class ProspectTierReportWizard(models.TransientModel):
         self.ensure_one()
         self.check_access("read")
         companies = self._get_companies()
-        multi_company = len(companies) > 1
         query = self._lead_query()
         history_query = self.env["prospect.lead.history"]._search(
             self._get_history_domain()
         )
-        writer = TierReportWriter(target, self._get_texts(), self._get_labels())
+        texts = self._get_texts()
+        tier_summary = self._get_tier_summary(query)
+        company_rows = [
+            (company.id, company.name, company.currency_id.name)
+            for company in companies
+        ]
+        if None in tier_summary:
+            # amounts of leads without a company are in the current company's
+            # currency, as the CRM shows them
+            currency = self.env.company.currency_id.name
+            company_rows.append((None, texts["no_company"], currency))
+        multi_company = len(company_rows) > 1
+        writer = TierReportWriter(target, texts, self._get_labels())
         try:
-            company_rows = [
-                (company.id, company.name, company.currency_id.name)
-                for company in companies
-            ]
             writer.write_summary(
                 company_rows,
-                self._get_tier_summary(query),
+                tier_summary,
                 self._get_grade_summary(query),
                 self._get_filter_lines(companies),
             )
             writer.write_matrix(company_rows, self._get_matrix(query))
             writer.write_salespeople(
-                self._get_salespeople(query, companies), multi_company
+                self._get_salespeople(query, company_rows), multi_company
             )
             writer.write_movements(
-                self._iter_movements(history_query),
+                self._iter_movements(history_query, texts["no_company"]),
                 self._get_movement_matrix(history_query),
                 self._get_period_text(),
                 multi_company,
             )
             writer.write_leads(
-                self._iter_lead_chunks(query, multi_company), multi_company
+                self._iter_lead_chunks(query, multi_company, texts["no_company"]),
+                multi_company,
             )
         finally:
             writer.close()
@@ -505,6 +532,7 @@ class ProspectTierReportWizard(models.TransientModel):
     def _get_filter_lines(self, companies):
         _ = self.env._
         labels = self._get_labels()
+        shares = self.env["prospect.settings"]._get_tier_shares()
         lines = [
             _(
                 "Exported by %(user)s on %(date)s",
@@ -531,6 +559,15 @@ class ProspectTierReportWizard(models.TransientModel):
                 or _("all"),
             ),
             _(
+                "Pyramid: super the top %(super)s%% of the customers by revenue, large "
+                "the next %(large)s%%, medium the next %(medium)s%%, small the "
+                "remaining %(small)s%%.",
+                super=shares[0],
+                large=shares[1],
+                medium=shares[2],
+                small=shares[3],
+            ),
+            _(
                 "Revenue: each customer's pyramid revenue over the lookback window, "
                 "counted once per customer (commercial partner) and company."
             ),
@@ -551,8 +588,10 @@ class ProspectTierReportWizard(models.TransientModel):
             "lead_share": _("Share of Leads"),
             "total": _("Total"),
             "pareto": _(
-                "Top 20% of customers (super, large, medium): share of revenue"
+                "Top %(share)s%% of customers (super, large, medium): share of revenue",
+                share=sum(self.env["prospect.settings"]._get_tier_shares()[:3]),
             ),
+            "no_company": _("No company"),
             "chart_title": _("Customer Pyramid"),
             "expected": _("Expected Revenue"),
             "prorated": _("Prorated Revenue"),

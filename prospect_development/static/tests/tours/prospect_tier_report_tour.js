@@ -6,6 +6,22 @@ import { stepUtils } from "@web_tour/tour_service/tour_utils";
 // A Sales manager opens CRM > Reporting > Prospect Pyramid and exports the tier
 // report. The download (an act_url opened by browser.open) is caught, not followed:
 // tests/test_tier_report.py fetches the same route over HTTP and reads the file.
+const PYRAMID = ["Super", "Large", "Medium", "Small", "Inactive", "Prospect", "Suspect", "Other"];
+const GRADES = ["A", "B", "C", "D", "E"];
+
+/** The known ``labels`` among ``found`` come in the order of ``labels``. */
+function assertInOrder(found, labels, what) {
+    const known = found.filter((label) => labels.includes(label));
+    const sorted = [...known].sort((a, b) => labels.indexOf(a) - labels.indexOf(b));
+    if (known.join() !== sorted.join()) {
+        throw new Error(`${what} out of order: ${known.join(", ")}`);
+    }
+}
+
+function assertPyramidOrder(found, what) {
+    assertInOrder(found, PYRAMID, what);
+}
+
 registry.category("web_tour.tours").add("prospect_tier_report_tour", {
     url: "/odoo",
     steps: () => [
@@ -21,14 +37,64 @@ registry.category("web_tour.tours").add("prospect_tier_report_tour", {
             run: "click",
         },
         {
+            content: "Open the Tier Movements over Time",
+            trigger:
+                ".dropdown-item[data-menu-xmlid='prospect_development.menu_prospect_pyramid_movements']",
+            run: "click",
+        },
+        {
+            content: "One line per tier reached, from the top of the pyramid",
+            trigger: ".o_graph_view .o_graph_canvas_container canvas",
+            run(helpers) {
+                const chart = window.Chart.getChart(helpers.anchor);
+                assertPyramidOrder(
+                    chart.data.datasets.map((dataset) => dataset.label),
+                    "movement lines"
+                );
+            },
+        },
+        {
+            content: "Open the Reporting menu again",
+            trigger: ".dropdown-toggle[data-menu-xmlid='crm.crm_menu_report']",
+            run: "click",
+        },
+        {
             content: "Open the Prospect Pyramid",
             trigger:
                 ".dropdown-item[data-menu-xmlid='prospect_development.menu_prospect_pyramid']",
             run: "click",
         },
         {
-            content: "The pyramid: tiers by grade",
+            content: "The pyramid: tiers by grade, read from the top",
             trigger: ".o_pivot_view .o_pivot",
+            run() {
+                const rows = [...document.querySelectorAll(".o_pivot tbody th")];
+                assertPyramidOrder(rows.map((th) => th.textContent.trim()), "pivot rows");
+                const cols = [...document.querySelectorAll(".o_pivot thead th")];
+                assertInOrder(
+                    cols.map((th) => th.textContent.trim()),
+                    GRADES,
+                    "pivot columns"
+                );
+            },
+        },
+        {
+            content: "Switch to the graph",
+            trigger: ".o_switch_view.o_graph",
+            run: "click",
+        },
+        {
+            content: "The bars: tiers from the top, grades A to E in the legend",
+            trigger: ".o_graph_view .o_graph_canvas_container canvas",
+            run(helpers) {
+                const chart = window.Chart.getChart(helpers.anchor);
+                assertPyramidOrder(chart.data.labels, "graph bars");
+                assertInOrder(
+                    chart.data.datasets.map((dataset) => dataset.label),
+                    GRADES,
+                    "graph series"
+                );
+            },
         },
         {
             content: "Switch to the list",
