@@ -318,3 +318,27 @@ class TestRescoreEngine(ProspectCase):
         self.engine._run()
         self.assertEqual(lead.prospect_grade, "e")
         self.assertEqual(lead.engagement_score, 20)
+
+    def test_run_leaves_no_temporary_table(self):
+        self.engine._run()
+        for table in self.engine._temp_tables:
+            self.env.cr.execute("SELECT to_regclass(%s)", (f"pg_temp.{table}",))
+            self.assertIsNone(self.env.cr.fetchone()[0], table)
+
+    def test_run_as_of_another_day(self):
+        """The engines read the date through the skeleton: the demo rescores the
+        past day by day, and the moves carry the day they happened."""
+        lead = self.leads[3]
+        lead.write({"need_status": "clear"})
+        lead.date_deadline = self.today + timedelta(days=100)
+        self.engine._run()
+        self.assertEqual(lead.prospect_grade, "c")
+        past = fields.Datetime.now() - timedelta(days=100)
+        self.engine.with_context(prospect_now=past)._run()
+        self.assertEqual(lead.prospect_grade, "d", "closing 200 days after that day")
+        move = lead.prospect_history_ids.filtered(
+            lambda move: (
+                (move.kind, move.old_value, move.new_value) == ("grade", "c", "d")
+            )
+        )
+        self.assertEqual(move.date, fields.Date.to_date(past))
