@@ -1,30 +1,49 @@
-"""Demo data of the customer-development method: a realistic customer pyramid.
+"""Demo data of the customer-development method: a customer pyramid with a history.
 
 ``prospect.demo.data._generate()`` is called once from ``demo/prospect_demo.xml``. It
 builds, deterministically from a seed and relative to today:
 
-* two sales teams (Key Accounts, Direct Mail) and five salespeople;
-* customer companies (English and Chinese names) with contact persons, and their won
-  opportunities over the last 24 months, revenue heavy-tailed so that the pyramid has
-  a few very large customers and a long tail of small ones; some customers bought only
-  before the revenue window (inactive);
-* open opportunities and leads of customers and of non-customers with every need,
-  expected closing date and contact history, so that every grade A-E and every tier
-  (prospect, suspect, other...) is populated; a dozen red / black / white key accounts;
-* lost opportunities, three of them abandoned after a costly development.
+* two sales teams (Key Accounts, Direct Mail) and five salespeople, the three of the
+  Shanghai office working in Chinese (the language is activated if needed);
+* customer companies (English and Chinese names) with contact persons, and their deals
+  over three years, revenue heavy-tailed so that the pyramid has a few very large
+  customers and a long tail of small ones: most customers buy all along, growing or
+  shrinking, some stop buying (they become inactive), some start during the last two
+  years, a few come back, one brand-new key customer appears in the last weeks;
+* open opportunities and leads of customers and of non-customers with every need and
+  expected closing date, so that every grade A-E and every tier (prospect, suspect,
+  other...) is populated; a dozen red / black / white key accounts; lost deals, three
+  of them abandoned after a costly development.
 
-Tier, revenue, score and advice are left to the rescoring engine, run at the end.
+Nothing of the history is written by hand: the last ``months`` months are *lived*,
+a month at a time (a week at a time during the last six weeks), by the real engines
+run "as of" each simulated day (context key ``prospect_now``). On each step the leads
+of the period are created, the salespeople change a need or postpone a closing date,
+do most of the contacts the cadence planned for them (marked done with a note in
+their language), prospects write in, deals are won or lost; then the rescoring runs
+(recording the tier and grade moves of that day) and the cadence plans the next
+contacts. The last six weeks run a direct-mail and feedback campaign through the
+sequence engine. Only the dates the ORM stamps with the real clock (a message's date,
+an activity's creation) are set back to the simulated day afterwards.
+
 Every record gets a ``prospect_development.pd_demo_*`` external id (noupdate), so that
 the demo data leaves with the module.
 """
 
+import logging
 import math
 import random
-from datetime import datetime, time, timedelta
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.fields import Command
 from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
 
 XMLID_PREFIX = "prospect_development.pd_demo_"
 MARKER_XMLID = XMLID_PREFIX + "team_key_accounts"
@@ -252,13 +271,21 @@ INSTITUTIONS = [
 ]
 BRIEF_EXAMPLE = ("上海华东精密机械有限公司", 0, "C", "huadong-precision-sh")
 
-# key (login pd.<key>@example.com), name, team, role, time zone
+# key (login pd.<key>@example.com), name, team, role, time zone, language (the
+# Shanghai office works in Chinese)
 SALESPEOPLE = [
-    ("margaret.lin", "Margaret Lin", "key_accounts", "manager", "Asia/Shanghai"),
-    ("daniel.foster", "Daniel Foster", "key_accounts", None, "Europe/London"),
-    ("jing.chen", "Jing Chen", "direct_mail", "all_leads", "Asia/Shanghai"),
-    ("lei.wang", "Lei Wang", "direct_mail", None, "Asia/Shanghai"),
-    ("sophie.martin", "Sophie Martin", "sales", None, "Europe/Paris"),
+    (
+        "margaret.lin",
+        "Margaret Lin",
+        "key_accounts",
+        "manager",
+        "Asia/Shanghai",
+        "zh_CN",
+    ),
+    ("daniel.foster", "Daniel Foster", "key_accounts", None, "Europe/London", "en_US"),
+    ("jing.chen", "Jing Chen", "direct_mail", "all_leads", "Asia/Shanghai", "zh_CN"),
+    ("lei.wang", "Lei Wang", "direct_mail", None, "Asia/Shanghai", "zh_CN"),
+    ("sophie.martin", "Sophie Martin", "sales", None, "Europe/Paris", "en_US"),
 ]
 ROLE_GROUPS = {
     None: "sales_team.group_sale_salesman",
@@ -302,141 +329,165 @@ def _nice_amount(amount):
     return float(round(amount, -3))
 
 
+# What the salespeople note when they mark a contact done, by kind of activity and
+# language (the Shanghai office writes in Chinese).
+ACTIVITY_NOTES = {
+    "call": {
+        "en": (
+            "Reached the purchasing manager: interested, asked for a quotation.",
+            "No answer, left a voicemail; will try again next week.",
+            "Discussed their maintenance plan; the next budget round is in autumn.",
+            "They compare two suppliers; decision expected within the month.",
+            "Spoke with the plant manager, who would like a site visit.",
+            "Checked how the last delivery went: all fine, more orders coming.",
+            "Asked for the order: waiting for the board's approval.",
+        ),
+        "zh": (
+            "已联系采购经理,对方有兴趣,要求报价。",
+            "电话未接通,已留言,下周再联系。",
+            "沟通了设备维护计划,下一轮预算在秋季。",
+            "客户正在比较两家供应商,预计本月内决定。",
+            "与厂长通话,对方希望安排现场参观。",
+            "回访上次交货情况:客户满意,还会继续下单。",
+            "已询问订单进展:等待董事会批准。",
+        ),
+    },
+    "email": {
+        "en": (
+            "Sent the product catalogue and the price list.",
+            "Sent references from their industry.",
+            "Mailed a summary of our last meeting with the next steps.",
+            "Sent the updated quotation.",
+            "Sent the case study on energy savings they asked about.",
+        ),
+        "zh": (
+            "已发送产品目录和价格表。",
+            "已发送同行业客户案例。",
+            "已邮件发送上次会谈纪要及后续安排。",
+            "已发送更新后的报价单。",
+            "已发送客户询问的节能改造案例。",
+        ),
+    },
+    "other": {
+        "en": (
+            "Done: the customer confirmed by phone.",
+            "Visited the site with our engineer; report sent.",
+            "Done, see the notes above.",
+        ),
+        "zh": (
+            "已完成:客户电话确认。",
+            "已与工程师一起拜访现场,报告已发送。",
+            "已完成,详见上方记录。",
+        ),
+    },
+}
+
+# What prospects and customers write in: (subject, body) by language.
+PROSPECT_MAILS = {
+    "en": (
+        (
+            "Question about your offer",
+            "Thank you for the documentation. What would a pilot cost for one plant?",
+        ),
+        ("References", "Interesting. Could you send references in our industry?"),
+        (
+            "Delivery times",
+            "Before we go further: what are your delivery times for spare parts?",
+        ),
+        (
+            "Re: quotation",
+            "We have reviewed your quotation. Could you split the installation costs?",
+        ),
+        (
+            "Maintenance visit",
+            "Our line stopped twice this week. Can your technician come on Thursday?",
+        ),
+        (
+            "Budget",
+            "Our budget for next year is being prepared; please send your prices.",
+        ),
+    ),
+    "zh": (
+        ("关于贵公司的方案", "谢谢您的资料。请问贵公司在华南地区有服务团队吗?"),
+        ("下季度计划", "收到,我们下个季度会考虑这个问题,届时再联系。"),
+        ("报价咨询", "请问一个工厂试点的费用大概是多少?"),
+        ("交货期", "请问备件的交货期一般是多久?"),
+        ("回复:报价单", "报价单已收到,能否把安装费用单独列出?"),
+        ("设备故障", "我们的生产线本周停机两次,贵公司技术人员周四能来吗?"),
+    ),
+}
+
+# Customers' lives over the three years (shares of the customers without a colour):
+# lapsed customers stop buying (inactive a year later), new ones start during the
+# last two years, a few come back after more than a year without buying.
+LIFE_SHARES = (("lapsed", 0.12), ("new", 0.18), ("returning", 0.03))
+# Chance that a salesperson does a due contact of a lead they work, each step.
+DILIGENCE = 0.85
+# Weeks of direct-mail and feedback campaign at the end of the history.
+CAMPAIGN_WEEKS = 6
+
+
 class ProspectDemoData(models.AbstractModel):
     _name = "prospect.demo.data"
     _description = "Prospect Development demo data"
 
     @api.model
-    def _generate(self, customers=300, seed=42):
-        """Create the demo customer pyramid (once; a second call does nothing)."""
+    def _generate(self, customers=300, seed=42, months=24):
+        """Create the demo customer pyramid and live its last ``months`` months
+        (once; a second call does nothing)."""
         if self.env.ref(MARKER_XMLID, raise_if_not_found=False):
             return False
+        zh_lang = self._activate_chinese()
         generator = _DemoGenerator(
             self.sudo().with_context(
                 tracking_disable=True,
                 mail_create_nolog=True,
                 mail_create_nosubscribe=True,
                 mail_notrack=True,
+                # notifications by mail wait in the queue (no mail server here)
+                mail_notify_force_send=False,
                 no_reset_password=True,
             ),
             random.Random(seed),
             customers,
+            months,
+            zh_lang,
         )
         generator.run()
-        self.env["crm.lead"]._action_prospect_rescore()
-        self.sudo()._generate_sequences(random.Random(seed))
         return True
 
     @api.model
-    def _generate_sequences(self, rng, weeks=6):
-        """Six weeks of the shipped sequences, run by the real engine: suspects in
-        the direct-mail sequence, prospects in the feedback one, with the answers,
-        replies and bounces such a campaign brings (so the effect report has
-        numbers). Mails stay in the outgoing queue, as a real run leaves them."""
-        Lead = self.env["crm.lead"]
-        Enrollment = self.env["prospect.sequence.enrollment"]
-        plan = (
-            ("prospect_development.prospect_sequence_direct_mail", "suspect", 60),
-            ("prospect_development.prospect_sequence_feedback", "prospect", 30),
-        )
-        for xmlid, tier, count in plan:
-            leads = Lead.search(
-                [
-                    ("pyramid_tier", "=", tier),
-                    ("email_normalized", "!=", False),
-                    ("prospect_grade", "!=", "e"),
-                    ("prospect_enrollment_ids", "=", False),
-                ],
-                limit=count,
-                order="id",
-            )
-            Enrollment.create(
-                [
-                    {"lead_id": lead.id, "sequence_id": self.env.ref(xmlid).id}
-                    for lead in leads
-                ]
-            )
-        cards = self.env["prospect.feedback.card"]
-        for week in range(weeks, 0, -1):
-            Enrollment._action_send_due()
-            sent = self.env["prospect.feedback.card"].search(
-                [("id", "not in", cards.ids)]
-            )
-            for card in sent:
-                self._demo_outcome(card, rng)
-            self._age_cards(sent, days=week * 7)
-            cards |= sent
-            # the next steps fall due in the following weeks
-            running = Enrollment.search([("state", "=", "running")])
-            running.write({"next_date": fields.Datetime.now()})
-        return cards
-
-    def _age_cards(self, cards, days):
-        """Date the mailings of a past week (and their messages) in the past."""
-        moment = fields.Datetime.now() - timedelta(days=days)
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE prospect_feedback_card
-                   SET date_sent = %(moment)s,
-                       date_expire = %(moment)s + interval '90 days',
-                       date_answered = CASE WHEN date_answered IS NOT NULL
-                                            THEN %(moment)s + interval '2 days' END,
-                       date_replied = CASE WHEN date_replied IS NOT NULL
-                                           THEN %(moment)s + interval '3 days' END
-                 WHERE id IN %(ids)s
-                """,
-                moment=moment,
-                ids=tuple(cards.ids) or (0,),
-            )
-        )
-        self.env.cr.execute(
-            SQL(
-                "UPDATE mail_message SET date = %(moment)s WHERE id IN %(ids)s",
-                moment=moment,
-                ids=tuple(cards.mail_message_id.ids) or (0,),
-            )
-        )
-        self.env.invalidate_all()
-
-    def _demo_outcome(self, card, rng):
-        """What one mailing brought back: mostly nothing, as in real life."""
-        draw = rng.random()
-        lead = card.lead_id
-        if draw < 0.04:
-            lead._message_receive_bounce(lead.email_normalized, lead.partner_id)
-        elif draw < 0.12:
-            lead.message_post(
-                body=rng.choice(REPLIES),
-                message_type="email",
-                author_id=lead.partner_id.id,
-                email_from=lead.partner_id.email_formatted or lead.email_from,
-                subtype_xmlid="mail.mt_comment",
-            )
-        elif draw < 0.30:
-            answers = rng.choice(CARD_ANSWERS)
-            card._submit(card._parse_answers(dict(answers)))
+    def _activate_chinese(self):
+        """Make sure Chinese is active, with the terms of the installed add-ons, the
+        way Odoo installs a language (this add-on's terms follow once its data is
+        loaded); returns "zh_CN", or False when the language is unknown."""
+        Lang = self.env["res.lang"]
+        if Lang._get_code("zh_CN"):
+            return "zh_CN"
+        if not Lang._activate_lang("zh_CN"):
+            return False
+        installed = self.env["ir.module.module"].search([("state", "=", "installed")])
+        installed._update_translations(["zh_CN"])
+        return "zh_CN"
 
 
 class _DemoGenerator:
     """State of one generation run (not a model: nothing of it is stored)."""
 
-    def __init__(self, model, rng, customers):
+    def __init__(self, model, rng, customers, months, zh_lang):
         self.env = model.env
         self.rng = rng
         self.customer_count = max(customers, len(RETAILERS) + len(INSTITUTIONS) + 10)
         self.today = fields.Date.context_today(model)
         self.now = fields.Datetime.now()
+        self.start = self.today - relativedelta(months=months)
         self.company = self.env.company
         self.settings = self.env["prospect.settings"]._get()
-        self.zh_lang = (
-            "zh_CN" if "zh_CN" in dict(self.env["res.lang"].get_installed()) else False
-        )
+        self.zh_lang = zh_lang
         self.xmlids = []
         self.used_names = set()
         self.used_domains = set()
-        self.lead_vals = []  # (vals, closing): closing is None or won/lost info
+        self.plans = []  # the leads to live, in creation order (see _add)
         self.industries = {
             code: self.env.ref(
                 f"base.res_partner_industry_{code}", raise_if_not_found=False
@@ -462,6 +513,13 @@ class _DemoGenerator:
         self.stage_won = self.env["crm.stage"].search(
             [("is_won", "=", True)], order="sequence, id", limit=1
         )
+        ref = self.env.ref
+        self.note_kinds = {
+            ref("mail.mail_activity_data_call").id: "call",
+            ref("mail.mail_activity_data_email").id: "email",
+        }
+        self.campaign_start = self.today - timedelta(weeks=CAMPAIGN_WEEKS)
+        self.campaign_cards = self.env["prospect.feedback.card"]
 
     # -----------------------------------------------------------------------------
     # helpers
@@ -477,11 +535,20 @@ class _DemoGenerator:
         return self.today - timedelta(days=days)
 
     def _moment(self, day):
-        """A working-hours datetime on ``day``, never in the future."""
+        """A working-hours moment (UTC) of ``day``, never in the future."""
         moment = datetime.combine(
-            day, time(self.rng.randint(8, 17), self.rng.randint(0, 59))
+            day, time(self.rng.randint(6, 11), self.rng.randint(0, 59))
         )
         return min(moment, self.now)
+
+    def _noon(self, day):
+        """When the nightly jobs of a simulated day run: midday UTC is that day in
+        every time zone of the demo."""
+        return min(datetime.combine(day, time(12, 0)), self.now)
+
+    def _between(self, after, day):
+        """A random day in ]after, day]."""
+        return after + timedelta(days=self.rng.randint(1, max(1, (day - after).days)))
 
     def _weighted(self, choices, weights):
         return self.rng.choices(choices, weights=weights, k=1)[0]
@@ -492,6 +559,10 @@ class _DemoGenerator:
             domain, n = f"{base}{n}", n + 1
         self.used_domains.add(domain)
         return domain
+
+    # -----------------------------------------------------------------------------
+    # run
+    # -----------------------------------------------------------------------------
 
     # -----------------------------------------------------------------------------
     # run
@@ -508,7 +579,7 @@ class _DemoGenerator:
         self._plan_customer_deals(customers)
         self._plan_non_customer_leads(non_customers)
         self._plan_raw_leads(max(10, round(self.customer_count * 0.12)))
-        self._create_leads()
+        self._live()
         self.env["ir.model.data"]._update_xmlids(self.xmlids)
 
     # -----------------------------------------------------------------------------
@@ -524,7 +595,10 @@ class _DemoGenerator:
                     "login": f"pd.{key}@example.com",
                     "email": f"pd.{key}@example.com",
                     "password": "demo",
+                    # contacts handled in Odoo: no notification mail per message
+                    "notification_type": "inbox",
                     "tz": tz,
+                    "lang": lang if lang in (self.zh_lang, "en_US") else "en_US",
                     "company_id": self.company.id,
                     "company_ids": [Command.set(self.company.ids)],
                     "groups_id": [
@@ -537,7 +611,7 @@ class _DemoGenerator:
                         )
                     ],
                 }
-                for key, name, _team, role, tz in SALESPEOPLE
+                for key, name, _team, role, tz, lang in SALESPEOPLE
             ]
         )
         keys = [key.replace(".", "_") for key, *_rest in SALESPEOPLE]
@@ -576,7 +650,7 @@ class _DemoGenerator:
         members = self.env["crm.team.member"].create(
             [
                 {"crm_team_id": self.teams[team].id, "user_id": self.users[key].id}
-                for key, (_key, _name, team, _role, _tz) in zip(
+                for key, (_key, _name, team, _role, _tz, _lang) in zip(
                     keys, SALESPEOPLE, strict=True
                 )
             ]
@@ -844,12 +918,55 @@ class _DemoGenerator:
             vals["tag_ids"] = [Command.set(self.rng.sample(self.tags.ids, 1))]
         return vals
 
-    def _add(self, vals, closing=None):
-        """Queue a lead; ``closing`` is ("won"|"lost", date, lost reason, extra)."""
-        self.lead_vals.append((vals, closing))
+    def _add(self, vals, created, closing=None, worked=True, chatty=0.0, changes=()):
+        """Plan a lead: created on ``created`` with ``vals``; ``closing`` is
+        ("won"|"lost", day, lost reason, extra values); ``worked``: its salesperson
+        does the contacts the cadence plans; ``chatty``: the chance that the prospect
+        writes in, each step; ``changes``: [(day, values)] the salesperson writes."""
+        for day, values in changes:
+            if day <= self.start:  # before the history: how the lead begins
+                vals.update(values)
+        self.plans.append(
+            {
+                "index": len(self.plans) + 1,
+                "vals": vals,
+                "created": created,
+                "closing": closing,
+                "worked": worked,
+                "chatty": chatty,
+                "changes": [change for change in changes if change[0] > self.start],
+                "lead": None,
+            }
+        )
 
-    def _open_vals(self, company, user, team, customer, key_colour=None):
-        """One open opportunity with a need, closing date and contact history."""
+    def _plan_changes(self, vals, created, until):
+        """What the salesperson will change on an open lead before ``until``: a need
+        found out (D to A-C, or to E), a closing date postponed (A to B or C). The
+        lead starts with the values before the change."""
+        rng = self.rng
+        need, deadline = vals["need_status"], vals["date_deadline"]
+        span = (until - created).days
+        if span < 30:
+            return []
+        day = created + timedelta(days=rng.randint(10, span - 5))
+        draw = rng.random()
+        if need == "clear" and draw < 0.3:
+            vals["need_status"] = "potential"
+            return [(day, {"need_status": "clear"})]
+        if need == "none" and draw < 0.6:
+            vals["need_status"] = "potential"
+            return [(day, {"need_status": "none"})]
+        if need == "clear" and deadline and draw < 0.55:
+            earlier = deadline - timedelta(days=rng.randint(45, 150))
+            day = earlier - timedelta(days=rng.randint(0, 10))
+            if created + timedelta(days=5) < day < until:
+                vals["date_deadline"] = earlier
+                return [(day, {"date_deadline": deadline})]
+        return []
+
+    def _open_plan(self, company, user, team, customer, key_colour=None, created=None):
+        """One open opportunity with a need and closing date; returns the keyword
+        arguments of ``_add``."""
         rng = self.rng
         if key_colour:
             weights = [40, 35, 25, 0, 0, 0, 0, 0]
@@ -862,20 +979,12 @@ class _DemoGenerator:
             .new({"need_status": need, "date_deadline": deadline})
             .prospect_grade
         )
-        # salespeople roughly keep the cadence of the grade, some leads are neglected
-        cadence = self.settings.get(f"cadence_{grade}_days", 90)
-        if customer or rng.random() < 0.7:
-            days_since_contact = rng.randint(0, round(1.3 * cadence))
-        else:
-            days_since_contact = rng.randint(0, 200)
+        # salespeople work most leads; some are left untouched (suspects)
         if customer:
-            contacted = True
+            worked = rng.random() < 0.9
         else:
-            contacted = rng.random() < (0.75 if need == "clear" else 0.45)
-        last_contact = (
-            self._days_ago(min(days_since_contact, 200)) if contacted else False
-        )
-        created = (last_contact or self.today) - timedelta(days=rng.randint(0, 150))
+            worked = rng.random() < (0.75 if need == "clear" else 0.45)
+        created = created or self._days_ago(rng.randint(15, 420))
         if customer and company.get("size"):
             base = company["size"] * rng.uniform(0.08, 0.4)
         else:
@@ -892,13 +1001,12 @@ class _DemoGenerator:
             expected_revenue=_nice_amount(base) if base else 0.0,
             probability=float(rng.randint(low, high)),
             stage_id=rng.choice(self.stages_by_grade[grade]).id,
-            last_contact_date=last_contact,
         )
         if key_colour:
             vals["key_account_colour"] = key_colour
-        # development spent so far: most contacted prospects cost something, a few
+        # development spent so far: most worked prospects cost something, a few
         # cost more than they are worth (candidates for abandonment)
-        if not customer and contacted and rng.random() < 0.45:
+        if not customer and worked and rng.random() < 0.45:
             expected_value = vals["expected_revenue"] * vals["probability"] / 100
             if rng.random() < 0.25:
                 cost = expected_value * rng.uniform(1.5, 3.0)
@@ -907,7 +1015,31 @@ class _DemoGenerator:
             vals["development_cost_logged"] = _nice_amount(max(cost, 80))
         elif key_colour and rng.random() < 0.5:
             vals["development_cost_logged"] = _nice_amount(rng.uniform(500, 6000))
-        return vals
+        chatty = 0.0
+        if worked and need != "none":
+            chatty = 0.15 if customer or need == "clear" else 0.06
+        return {
+            "vals": vals,
+            "created": created,
+            "worked": worked,
+            "chatty": chatty,
+        }
+
+    def _deal_days(self, company, rate, first, last):
+        """Days ago of the deals of ``company`` between ``first`` and ``last`` days
+        ago, about ``rate`` a year. Most customers order again within ten months
+        (they stay in the window); some buy irregularly and drop out for a while."""
+        rng = self.rng
+        count = round(rate * (first - last) / 365 * rng.uniform(0.7, 1.3))
+        days = sorted(rng.randint(last, first) for _i in range(max(1, min(12, count))))
+        if rng.random() < 0.85:
+            for newer, older in pairwise([last, *days, first]):
+                gaps = (older - newer) // 300
+                days += [
+                    newer + (older - newer) * k // (gaps + 1)
+                    for k in range(1, gaps + 1)
+                ]
+        return days
 
     def _plan_customer_deals(self, customers):
         rng = self.rng
@@ -917,40 +1049,64 @@ class _DemoGenerator:
         for company in reds:
             company["colour"] = "red"
         newcomer = reds[1]
-        # lapsed customers bought only before the revenue window: inactive
-        candidates = [c for c in customers if not c.get("colour") and c is not newcomer]
-        for company in rng.sample(candidates, round(len(customers) * 0.12)):
-            company["lapsed"] = True
+        candidates = [
+            c
+            for c in customers
+            if not c.get("colour") and c["partner"].name != BRIEF_EXAMPLE[0]
+        ]
+        rng.shuffle(candidates)
+        start = 0
+        for life, share in LIFE_SHARES:
+            count = round(len(customers) * share)
+            for company in candidates[start : start + count]:
+                company["life"] = life
+            start += count
+        # three years of deals: a year before the history begins, then the history
+        horizon = (self.today - self.start).days + 365
         for company in customers:
-            size = company["size"]
-            deals = 1 + int(math.log10(size / 2500.0 + 1) * 2.2) + rng.randint(0, 1)
-            deals = max(1, min(6, deals))
+            size = company["size"]  # revenue of a year, today
+            rate = 0.7 + math.log10(size / 2500.0 + 1) * 1.2 + rng.uniform(0, 0.4)
+            growth = max(-0.9, min(0.9, rng.gauss(0, 0.45)))  # a year
+            if company.get("colour"):
+                growth /= 3
+            life = company.get("life")
             if company is newcomer:
-                days = sorted(rng.randint(2, 40) for _i in range(min(deals, 2)))
-            elif company.get("lapsed"):
-                days = [rng.randint(380, 729) for _i in range(deals)]
+                days = sorted(rng.randint(2, 40) for _i in range(2))
+                rate, growth = 2, 0.0
+            elif life == "lapsed":
+                days = self._deal_days(company, rate, horizon, rng.randint(380, 1000))
+            elif life == "new":
+                first = rng.randint(20, 700)
+                days = [first] + self._deal_days(company, rate, first, 1)
+            elif life == "returning":
+                days = self._deal_days(company, rate, horizon, 900)
+                days += self._deal_days(company, rate, 200, 1)
             else:
-                days = [rng.randint(1, 364)] + [
-                    rng.randint(1, 729) for _i in range(deals - 1)
-                ]
-            weights = [rng.uniform(0.4, 1.6) for _day in days]
-            total = sum(weights)
+                days = [rng.randint(1, 364)] + self._deal_days(
+                    company, rate, horizon, 1
+                )
             user, team = company["user"], company["team"]
-            for day, weight in zip(days, weights, strict=True):
+            for day in sorted(days, reverse=True):
                 closed = self._days_ago(day)
                 created = closed - timedelta(days=rng.randint(14, 120))
+                amount = size / rate * math.exp(-growth * day / 365)
                 vals = self._base_vals(
                     company, user, team, self._subject(company), created
                 )
                 vals.update(
                     need_status="clear",
                     date_deadline=closed + timedelta(days=rng.randint(-10, 10)),
-                    expected_revenue=_nice_amount(size * weight / total),
+                    expected_revenue=_nice_amount(amount * rng.uniform(0.5, 1.5)),
                     probability=float(rng.choice([60, 70, 80, 90])),
                     stage_id=self.stage_proposition.id,
-                    last_contact_date=closed,
                 )
-                self._add(vals, ("won", closed, None, {}))
+                self._add(
+                    vals,
+                    created,
+                    ("won", closed, None, {}),
+                    worked=rng.random() < 0.6,
+                    chatty=0.1,
+                )
             # open pipeline: upsell, renewal, reactivation; key accounts always
             colour = company.get("colour")
             if colour:
@@ -960,21 +1116,39 @@ class _DemoGenerator:
                     else rng.choice(self.owners_key)
                 )
                 for _i in range(rng.randint(1, 2)):
-                    self._add(self._open_vals(company, *owner, True, key_colour=colour))
-            elif rng.random() < (0.3 if company.get("lapsed") else 0.45):
-                self._add(self._open_vals(company, user, team, True))
+                    plan = self._open_plan(company, *owner, True, key_colour=colour)
+                    if company is newcomer:
+                        plan["created"] = self._days_ago(rng.randint(5, 30))
+                        plan["vals"]["create_date"] = self._moment(plan["created"])
+                    self._add_open(plan)
+            elif rng.random() < (0.3 if life == "lapsed" else 0.45):
+                self._add_open(self._open_plan(company, user, team, True))
             # some lost deals
             if rng.random() < 0.12:
-                vals = self._open_vals(company, user, team, True)
-                closed = self._days_ago(rng.randint(5, 600))
-                vals.update(
-                    date_deadline=closed,
-                    last_contact_date=closed,
-                    create_date=self._moment(
-                        closed - timedelta(days=rng.randint(20, 90))
-                    ),
+                closed = self._days_ago(rng.randint(5, 1000))
+                plan = self._open_plan(
+                    company,
+                    user,
+                    team,
+                    True,
+                    created=closed - timedelta(days=rng.randint(20, 90)),
                 )
-                self._add(vals, ("lost", closed, rng.choice(self.lost_reasons), {}))
+                plan["vals"]["date_deadline"] = closed
+                self._add_open(
+                    plan, ("lost", closed, rng.choice(self.lost_reasons), {})
+                )
+
+    def _add_open(self, plan, closing=None):
+        until = closing[1] if closing else self.today
+        changes = self._plan_changes(plan["vals"], plan["created"], until)
+        self._add(
+            plan["vals"],
+            plan["created"],
+            closing,
+            worked=plan["worked"],
+            chatty=plan["chatty"],
+            changes=changes,
+        )
 
     def _plan_non_customer_leads(self, companies):
         rng = self.rng
@@ -982,36 +1156,33 @@ class _DemoGenerator:
         for company in companies:
             user, team = company["user"], company["team"]
             for _i in range(1 if rng.random() < 0.8 else 2):
-                self._add(self._open_vals(company, user, team, False))
+                self._add_open(self._open_plan(company, user, team, False))
             if rng.random() < 0.15:
-                vals = self._open_vals(company, user, team, False)
-                closed = self._days_ago(rng.randint(5, 400))
-                vals.update(
-                    last_contact_date=closed - timedelta(days=rng.randint(0, 30)),
-                    create_date=self._moment(
-                        closed - timedelta(days=rng.randint(60, 300))
-                    ),
+                closed = self._days_ago(rng.randint(5, 600))
+                plan = self._open_plan(
+                    company,
+                    user,
+                    team,
+                    False,
+                    created=closed - timedelta(days=rng.randint(60, 300)),
                 )
+                vals = plan["vals"]
                 if abandoned < 3 and self.lost_reason_abandoned:
                     abandoned += 1
-                    cost = _nice_amount(
+                    plan["worked"] = True
+                    plan["chatty"] = 0.0
+                    vals["development_cost_logged"] = _nice_amount(
                         vals["expected_revenue"] * rng.uniform(0.4, 0.8)
                     )
-                    vals["development_cost_logged"] = cost
-                    self._add(
-                        vals,
-                        (
-                            "lost",
-                            closed,
-                            self.lost_reason_abandoned,
-                            {
-                                "abandon_reason": ABANDON_REASON,
-                                "date_abandoned": closed,
-                            },
-                        ),
+                    closing = (
+                        "lost",
+                        closed,
+                        self.lost_reason_abandoned,
+                        {"abandon_reason": ABANDON_REASON, "date_abandoned": closed},
                     )
                 else:
-                    self._add(vals, ("lost", closed, rng.choice(self.lost_reasons), {}))
+                    closing = ("lost", closed, rng.choice(self.lost_reasons), {})
+                self._add_open(plan, closing)
 
     def _plan_raw_leads(self, count):
         """Leads without a partner yet: cards from fairs, web forms, feedback cards."""
@@ -1029,10 +1200,11 @@ class _DemoGenerator:
                 local = f"{first}.{last}".lower().replace(" ", "").replace("ü", "ue")
             company = {"lang": "zh" if zh else "en"}
             user, team = rng.choice(self.owners_direct_mail)
-            lead = self._open_vals(None, user, team, False)
+            plan = self._open_plan(None, user, team, False)
+            lead = plan["vals"]
             lead.update(
                 name=self._subject(company, LEAD_SUBJECTS),
-                type="lead" if not lead["last_contact_date"] else "opportunity",
+                type="opportunity" if plan["worked"] else "lead",
                 partner_name=vals["name"],
                 contact_name=contact,
                 email_from=f"{local}@{domain}",
@@ -1041,37 +1213,344 @@ class _DemoGenerator:
                 city=vals["city"],
                 country_id=vals["country_id"],
             )
+            if zh and self.zh_lang:
+                lead["lang_id"] = self.env["res.lang"]._lang_get(self.zh_lang).id
             if lead["type"] == "lead":
                 lead.pop("stage_id")
-            self._add(lead)
+            self._add_open(plan)
 
     # -----------------------------------------------------------------------------
-    # creation
+    # living the history
     # -----------------------------------------------------------------------------
 
-    def _create_leads(self):
-        Lead = self.env["crm.lead"]
-        leads = Lead.create([vals for vals, _closing in self.lead_vals])
-        self._register(leads, [f"lead_{i:04d}" for i in range(1, len(leads) + 1)])
-        # grades are stored computes: settle them while the leads are still open, won
-        # and lost leads keep the grade they closed with
-        leads.flush_recordset()
+    def _steps(self):
+        """The simulated days: a month apart, a week apart during the campaign."""
+        days, month = [], 0
+        while (day := self.start + relativedelta(months=month)) < self.campaign_start:
+            days.append(day)
+            month += 1
+        days += [
+            self.campaign_start + timedelta(weeks=week)
+            for week in range(CAMPAIGN_WEEKS + 1)
+        ]
+        return days
 
-        won = Lead.browse(
-            [
-                lead.id
-                for lead, (_v, closing) in zip(leads, self.lead_vals, strict=True)
-                if closing and closing[0] == "won"
-            ]
+    def _live(self):
+        previous = date.min
+        for day in self._steps():
+            noon = self._noon(day)
+            self._create_leads(
+                [plan for plan in self.plans if previous < plan["created"] <= day],
+                noon,
+            )
+            self._change_leads(previous, day)
+            if previous != date.min:
+                self._do_contacts(previous, day)
+                self._receive_mails(previous, day)
+            self._close_leads(previous, day)
+            if day >= self.campaign_start:
+                self._campaign(previous, day)
+            self._run_engines(noon)
+            _logger.info("Demo data: %s lived", day)
+            previous = day
+
+    def _last_id(self, table):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("SELECT COALESCE(MAX(id), 0) FROM %s", SQL.identifier(table))
         )
-        won.write({"stage_id": self.stage_won.id})
-        lost_by_reason = {}
-        for lead, (_vals, closing) in zip(leads, self.lead_vals, strict=True):
-            if closing and closing[0] == "lost":
-                lost_by_reason.setdefault(closing[2], []).append(lead.id)
+        return self.env.cr.fetchone()[0]
+
+    def _date_messages(self, after_id, day):
+        """Date the messages posted since ``after_id`` in the working hours of the
+        simulated ``day`` (the ORM dates them now)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE mail_message
+                   SET date = LEAST(
+                           %(day)s::timestamp + make_interval(
+                               hours => 6 + MOD(id, 6), mins => MOD(id * 7, 60)),
+                           %(now)s)
+                 WHERE id > %(after_id)s
+                """,
+                day=day,
+                now=self.now,
+                after_id=after_id,
+            )
+        )
+        self.env["mail.message"].invalidate_model(["date"])
+
+    def _create_leads(self, plans, noon):
+        if not plans:
+            return
+        leads = (
+            self.env["crm.lead"]
+            .with_context(prospect_now=noon)
+            .create([plan["vals"] for plan in plans])
+        )
+        for plan, lead in zip(plans, leads, strict=True):
+            plan["lead"] = lead
+        self._register(leads, [f"lead_{plan['index']:04d}" for plan in plans])
+
+    def _is_open_on(self, plan, day):
+        closing = plan["closing"]
+        return plan["lead"] and not (closing and closing[1] < day)
+
+    def _change_leads(self, previous, day):
+        """The needs found out and the closing dates postponed in the period, by the
+        salesperson (or the team leader) on the day."""
+        for plan in self.plans:
+            for change_day, values in plan["changes"]:
+                if previous < change_day <= day and self._is_open_on(plan, change_day):
+                    lead = plan["lead"]
+                    user = lead.user_id or lead.team_id.user_id
+                    if user:
+                        lead = lead.with_user(user)
+                    lead.with_context(prospect_now=self._moment(change_day)).write(
+                        values
+                    )
+
+    def _do_contacts(self, previous, day):
+        """The salespeople work through their due contacts: most are marked done
+        with a note in the salesperson's language, on a working day of the period
+        (each salesperson has a few); leads not worked keep their overdue one."""
+        rng = self.rng
+        worked = {
+            plan["lead"].id: plan
+            for plan in self.plans
+            if plan["worked"] and self._is_open_on(plan, day)
+        }
+        activities = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "crm.lead"),
+                ("res_id", "in", list(worked)),
+                ("date_deadline", "<=", day),
+            ],
+            order="id",
+        )
+        work_days = {}
+        batches = defaultdict(list)
+        for activity in activities:
+            user = activity.user_id
+            if not user or user.share or rng.random() > DILIGENCE:
+                continue
+            if user not in work_days:
+                work_days[user] = sorted(
+                    {self._between(previous, day) for _i in range(3)}
+                )
+            work_day = rng.choice(work_days[user])
+            closing = worked[activity.res_id]["closing"]
+            if closing and closing[1] < work_day:
+                continue
+            kind = self.note_kinds.get(activity.activity_type_id.id, "other")
+            batches[(user, work_day, kind)].append(activity.id)
+        for (user, work_day, kind), ids in batches.items():
+            notes = ACTIVITY_NOTES[kind]["zh" if user.lang == "zh_CN" else "en"]
+            rng.shuffle(ids)
+            # a note for a few contacts at a time: marked done together
+            for start in range(0, len(ids), 6):
+                after_id = self._last_id("mail_message")
+                self.env["mail.activity"].browse(ids[start : start + 6]).with_user(
+                    user
+                ).with_context(
+                    lang=user.lang, prospect_now=self._noon(work_day)
+                ).action_feedback(feedback=rng.choice(notes))
+                self._date_messages(after_id, work_day)
+
+    def _receive_mails(self, previous, day):
+        """Prospects and customers write in: a question, a quotation to discuss."""
+        rng = self.rng
+        for plan in self.plans:
+            if not plan["chatty"] or rng.random() >= plan["chatty"]:
+                continue
+            mail_day = self._between(previous, day)
+            if not self._is_open_on(plan, mail_day):
+                continue
+            lead = plan["lead"]
+            moment = self._moment(mail_day)
+            chinese = lead.lang_id.code == "zh_CN"
+            subject, body = rng.choice(PROSPECT_MAILS["zh" if chinese else "en"])
+            partner = lead.partner_id
+            lead.with_context(prospect_now=moment).message_post(
+                subject=subject,
+                body=body,
+                message_type="email",
+                author_id=partner.id or None,
+                email_from=partner.email_formatted or lead.email_from,
+                subtype_xmlid="mail.mt_comment",
+                date=moment,
+            )
+
+    def _close_leads(self, previous, day):
+        """The deals won and lost in the period, on their day."""
+        Lead = self.env["crm.lead"]
+        won, lost_by_reason, by_day = [], defaultdict(list), defaultdict(list)
+        for plan in self.plans:
+            closing = plan["closing"]
+            if not closing or not previous < closing[1] <= day:
+                continue
+            kind, closed, reason, extra = closing
+            lead = plan["lead"]
+            if kind == "won":
+                won.append(lead.id)
+            else:
+                lost_by_reason[reason].append(lead.id)
+            by_day[closed].append(lead.id)
+            if extra:
+                lead.write(extra)
+        noon = self._noon(day)
+        if won:
+            # the contacts still planned on a won deal are cancelled
+            self.env["mail.activity"].search(
+                [("res_model", "=", "crm.lead"), ("res_id", "in", won)]
+            ).unlink()
+            Lead.browse(won).with_context(prospect_now=noon).write(
+                {"stage_id": self.stage_won.id}
+            )
         for reason, lead_ids in lost_by_reason.items():
-            Lead.browse(lead_ids).action_set_lost(lost_reason_id=reason.id)
-        # crm dates the closing now: put it back where it belongs
-        for lead, (_vals, closing) in zip(leads, self.lead_vals, strict=True):
-            if closing:
-                lead.write({"date_closed": self._moment(closing[1]), **closing[3]})
+            Lead.browse(lead_ids).with_context(prospect_now=noon).action_set_lost(
+                lost_reason_id=reason.id
+            )
+        # crm dates the closing now: put it back on its day
+        for closed, lead_ids in by_day.items():
+            Lead.browse(lead_ids).write({"date_closed": self._noon(closed)})
+
+    def _run_engines(self, noon):
+        """The nightly jobs of the simulated day: rescoring (tier and grade moves
+        recorded on that day), then the contact cadence."""
+        after_id = self._last_id("mail_activity")
+        after_message = self._last_id("mail_message")
+        self.env["prospect.rescore.engine"].with_context(prospect_now=noon)._run(
+            auto_commit=False
+        )
+        self.env["prospect.cadence.engine"].with_context(prospect_now=noon)._run(
+            auto_commit=False
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE mail_activity SET create_date = %(noon)s, write_date = %(noon)s
+                 WHERE id > %(after_id)s
+                """,
+                noon=noon,
+                after_id=after_id,
+            )
+        )
+        self.env["mail.activity"].invalidate_model(["create_date", "write_date"])
+        # "assigned to you" notifications of the to-dos the rescoring gave
+        self._date_messages(after_message, noon.date())
+
+    # -----------------------------------------------------------------------------
+    # the sequence campaign of the last weeks
+    # -----------------------------------------------------------------------------
+
+    def _campaign(self, previous, day):
+        """Suspects in the direct-mail sequence and prospects in the feedback one,
+        from the first week of the campaign; each week, what the mailings of the
+        week before brought back (answers, replies, bounces), then the sequence
+        engine sends the steps due. Mails stay in the outgoing queue, as a real run
+        leaves them."""
+        noon = self._noon(day)
+        if day == self.campaign_start:
+            self._enrol(noon)
+        for card in self.campaign_cards:
+            self._card_outcome(card, self._between(previous, day))
+        after_message = self._last_id("mail_message")
+        after_card = self._last_id("prospect_feedback_card")
+        self.env["prospect.sequence.engine"].with_context(
+            prospect_send_only=True, prospect_now=noon
+        )._run(auto_commit=False)
+        self._date_messages(after_message, day)
+        self.campaign_cards = self.env["prospect.feedback.card"].search(
+            [("id", ">", after_card)]
+        )
+
+    def _enrol(self, noon):
+        Lead = self.env["crm.lead"]
+        Enrollment = self.env["prospect.sequence.enrollment"].with_context(
+            prospect_now=noon
+        )
+        plan = (
+            ("prospect_development.prospect_sequence_direct_mail", "suspect", 60),
+            ("prospect_development.prospect_sequence_feedback", "prospect", 30),
+        )
+        for xmlid, tier, count in plan:
+            leads = Lead.search(
+                [
+                    ("pyramid_tier", "=", tier),
+                    ("email_normalized", "!=", False),
+                    ("prospect_grade", "!=", "e"),
+                    ("prospect_enrollment_ids", "=", False),
+                    ("stage_id.is_won", "=", False),  # open
+                ],
+                limit=count,
+                order="id",
+            )
+            Enrollment.create(
+                [
+                    {"lead_id": lead.id, "sequence_id": self.env.ref(xmlid).id}
+                    for lead in leads
+                ]
+            )
+
+    def _card_outcome(self, card, day):
+        """What one mailing brought back, on ``day``: mostly nothing, as in real
+        life."""
+        draw = self.rng.random()
+        lead = card.lead_id.with_context(prospect_now=self._noon(day))
+        moment = self._moment(day)
+        if draw < 0.04:
+            lead._message_receive_bounce(lead.email_normalized, lead.partner_id)
+            self._date_stops(lead, moment)
+        elif draw < 0.12:
+            lead.message_post(
+                body=self.rng.choice(REPLIES),
+                message_type="email",
+                author_id=lead.partner_id.id or None,
+                email_from=lead.partner_id.email_formatted or lead.email_from,
+                subtype_xmlid="mail.mt_comment",
+                date=moment,
+            )
+            self._date_stops(lead, moment)
+        elif draw < 0.30:
+            answers = self.rng.choice(CARD_ANSWERS)
+            after_message = self._last_id("mail_message")
+            card.with_context(prospect_now=self._noon(day))._submit(
+                card._parse_answers(dict(answers))
+            )
+            self._date_messages(after_message, day)
+            self._date_stops(lead, moment)
+            # the answer is dated now by the card and the lead: on its day
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE prospect_feedback_card SET date_answered = %(moment)s
+                     WHERE id = %(card)s;
+                    UPDATE crm_lead SET last_contact_date = %(day)s
+                     WHERE id = %(lead)s AND last_contact_date > %(day)s
+                    """,
+                    moment=moment,
+                    day=day,
+                    card=card.id,
+                    lead=lead.id,
+                )
+            )
+            self.env.invalidate_all()
+
+    def _date_stops(self, lead, moment):
+        """Sequences stopped by a reply or a bounce are stopped on its day."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE prospect_sequence_enrollment SET date_stopped = %(moment)s
+                 WHERE lead_id = %(lead)s AND date_stopped > %(moment)s
+                """,
+                moment=moment,
+                lead=lead.id,
+            )
+        )
+        self.env["prospect.sequence.enrollment"].invalidate_model(["date_stopped"])

@@ -222,7 +222,7 @@ class CrmLead(models.Model):
     @api.depends("need_status", "date_deadline", "stage_id", "active", "probability")
     def _compute_prospect_grade(self):
         settings = self.env["prospect.settings"]._get()
-        today = fields.Date.context_today(self)
+        today = self.env["prospect.engine"]._today()
         rows = self._prospect_evaluate(
             ["need_status", "date_deadline", "prospect_grade", "active", "probability"],
             grade=rules.grade(today, settings),
@@ -241,7 +241,7 @@ class CrmLead(models.Model):
     )
     def _compute_next_contact_date(self):
         matrix = self.env["prospect.cadence.rule"]._get_matrix()
-        today = fields.Date.context_today(self)
+        today = self.env["prospect.engine"]._today()
         intervals = [
             matrix.get(
                 (lead.pyramid_tier, lead.prospect_grade, bool(lead.key_account_colour)),
@@ -252,7 +252,10 @@ class CrmLead(models.Model):
         next_date = rules.next_contact_date(
             rules.is_open(),
             SQL("lead.last_contact_date"),
-            SQL("COALESCE(lead.create_date, %s)::date", fields.Datetime.now()),
+            SQL(
+                "COALESCE(lead.create_date, %s)::date",
+                self.env["prospect.engine"]._now(),
+            ),
             SQL("lead.interval_days"),
         )
         rows = self._prospect_evaluate(
@@ -298,7 +301,7 @@ class CrmLead(models.Model):
     def _compute_abandon_advice(self):
         """Which rule of the abandonment advice holds, in words."""
         settings = self.env["prospect.settings"]._get()
-        today = fields.Date.context_today(self)
+        today = self.env["prospect.engine"]._today()
         rows = self._prospect_evaluate(
             [
                 "unanswered_touches",
@@ -472,7 +475,7 @@ class CrmLead(models.Model):
             )
             answered._prospect_register_reply(message)
         if self._prospect_is_contact(message):
-            today = fields.Date.context_today(self)
+            today = self.env["prospect.engine"]._today()
             # the author may be the prospect, who cannot write the lead
             self.sudo().filtered(
                 lambda lead: (lead.last_contact_date or date.min) < today
@@ -689,7 +692,7 @@ class CrmLead(models.Model):
 
     def _record_grade_moves(self, old_grades):
         """History of the grades a user's change moved (need, closing date)."""
-        today = fields.Date.context_today(self)
+        today = self.env["prospect.engine"]._today()
         moves = [
             {
                 "lead_id": lead.id,

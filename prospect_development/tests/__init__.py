@@ -16,3 +16,4 @@ from . import test_sequence_report
 from . import test_tier_report
 from . import test_install
 from . import test_access_matrix
+from . import test_demo

@@ -162,6 +162,11 @@ class TestFeedbackPage(HttpCase):
             "blacklisted": self._blacklisted(),
         }
 
+    def _read_in_english(self):
+        """The prospect reads English: the texts checked are the English ones, also
+        when the Chinese terms are loaded (a database with the demo data)."""
+        self.prospect.lang = "en_US"
+
     def _blacklisted(self):
         return bool(
             self.env["mail.blacklist"].search_count(
@@ -217,6 +222,7 @@ class TestFeedbackPage(HttpCase):
     # ------------------------------------------------------------
 
     def test_answer_updates_the_lead_once(self):
+        self._read_in_english()
         score = self.lead.engagement_score
         call_date = self.today + timedelta(days=3)
         response = self._post(
@@ -280,6 +286,7 @@ class TestFeedbackPage(HttpCase):
 
     def test_answer_opt_out(self):
         """Opting out needs no other answer: blacklisted, the sequence stopped."""
+        self._read_in_english()
         need = self.lead.need_status
         response = self._post({"opt_out": "yes"})
         self.assertEqual(response.status_code, 200)
@@ -291,6 +298,7 @@ class TestFeedbackPage(HttpCase):
         self.assertEqual(self.lead.need_status, need, "no answer, no change of need")
 
     def test_answer_proposal(self):
+        self._read_in_english()
         response = self._post({"interest": "later", "proposal_wanted": "yes"})
         self.assertIn("A proposal will follow", response.text)
         self.env.invalidate_all()
@@ -431,6 +439,7 @@ class TestFeedbackPage(HttpCase):
         self.assertEqual(self._snapshot(), before)
 
     def test_expired_card(self):
+        self._read_in_english()
         self.card.date_expire = fields.Datetime.now() - timedelta(days=1)
         before = self._snapshot()
         page = self._get()
@@ -523,6 +532,7 @@ class TestFeedbackPage(HttpCase):
     # ------------------------------------------------------------
 
     def test_tour_answer_in_browser(self):
+        self._read_in_english()
         self.start_tour(self.url, "prospect_feedback_tour", login=None)
         self.env.invalidate_all()
         self.assertTrue(self.card.date_answered)
