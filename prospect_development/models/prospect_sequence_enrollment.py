@@ -171,7 +171,7 @@ class ProspectSequenceEnrollment(models.Model):
             {
                 "state": "stopped",
                 "stop_reason": reason,
-                "date_stopped": fields.Datetime.now(),
+                "date_stopped": self.env["prospect.engine"]._now(),
                 "next_date": False,
                 "paused": False,
             }
@@ -268,7 +268,7 @@ class ProspectSequenceEnrollment(models.Model):
                 UPDATE prospect_sequence_enrollment enrollment
                    SET state = 'stopped',
                        stop_reason = reason.stop_reason,
-                       date_stopped = NOW() AT TIME ZONE 'UTC',
+                       date_stopped = %(now)s,
                        next_date = NULL,
                        paused = FALSE,
                        write_uid = %(uid)s,
@@ -297,6 +297,7 @@ class ProspectSequenceEnrollment(models.Model):
                 uid=self.env.uid,
                 is_won=rules.is_won(),
                 is_open=rules.is_open(),
+                now=self.env["prospect.engine"]._now(),
             )
         )
         stopped = self.env.cr.rowcount
