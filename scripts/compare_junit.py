@@ -1,6 +1,7 @@
 """Compare the outcome of every test between two pytest JUnit XML reports.
 
     python3 scripts/compare_junit.py LABEL_A A.xml LABEL_B B.xml
+        [--write-differing FILE --tests-dir DIR] [--rerun A2.xml B2.xml]
 
 Used by scripts/test.sh to check that Odoo's own crm test suite gives the same result
 on a database with crm alone (A) and on one with this repository's add-ons (B).
@@ -11,8 +12,15 @@ subtest, takes its worst outcome).  Prints the counts of each side and every tes
 whose outcome differs or that ran on one side only, with the start of its failure
 message.  Exit code 0 when both sides ran the same tests (at least one) with the
 same outcomes, 1 otherwise, 2 when a report cannot be read.
+
+--write-differing FILE writes the pytest node ids (under --tests-dir DIR) of the tests
+that ran on both sides with different outcomes, one a line, so that they can be run
+again; --rerun A2.xml B2.xml gives the reports of that second run: a test re-run on
+both sides takes its re-run outcomes (listed as flaky when they then agree).
 """
 
+import argparse
+import os
 import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -51,43 +59,34 @@ def counts(results):
     )
 
 
-def main(argv):
-    if len(argv) != 4:
-        print(__doc__, file=sys.stderr)
-        return 2
-    label_a, path_a, label_b, path_b = argv
-    try:
-        side_a, side_b = read_report(path_a), read_report(path_b)
-    except (OSError, ET.ParseError) as exc:
-        print(f"compare_junit: cannot read a report: {exc}", file=sys.stderr)
-        return 2
+def nodeid(tests_dir, test_id):
+    """The pytest node id of TEST_ID ("pkg.test_module.Class::name") in TESTS_DIR."""
+    classname, name = test_id.split("::", 1)
+    module, _dot, cls = classname.rpartition(".")
+    path = os.path.join(tests_dir, *module.split(".")) + ".py"
+    return f"{path}::{cls}::{name}" if cls else f"{path}::{name}"
 
-    width = max(len(label_a), len(label_b))
-    print(f"  {label_a:<{width}}  {counts(side_a)}")
-    print(f"  {label_b:<{width}}  {counts(side_b)}")
 
-    problems = []
-    for label, side in ((label_a, side_a), (label_b, side_b)):
-        if not side:
-            problems.append(f"no test ran on {label}")
-    differences = []
+def compare(side_a, side_b, rerun_a, rerun_b):
+    """(differences, flaky): the tests whose outcome differs, re-runs applied."""
+    differences, flaky = [], []
     for test_id in sorted(set(side_a) | set(side_b)):
         outcome_a, message_a = side_a.get(test_id, ("not run", ""))
         outcome_b, message_b = side_b.get(test_id, ("not run", ""))
-        if outcome_a != outcome_b:
-            differences.append((test_id, outcome_a, message_a, outcome_b, message_b))
-    if differences:
-        problems.append(f"{len(differences)} tests differ")
-        print(f"\n  Tests whose outcome differs ({len(differences)}):")
-        for test_id, outcome_a, message_a, outcome_b, message_b in differences:
-            print(f"  - {test_id}: {label_a}: {outcome_a}, {label_b}: {outcome_b}")
-            for label, outcome, message in (
-                (label_a, outcome_a, message_a),
-                (label_b, outcome_b, message_b),
-            ):
-                if outcome in ("failed", "error", "skipped") and first_line(message):
-                    print(f"      {label}: {first_line(message)}")
+        if outcome_a == outcome_b:
+            continue
+        if test_id in rerun_a and test_id in rerun_b:
+            first = (outcome_a, outcome_b)
+            outcome_a, message_a = rerun_a[test_id]
+            outcome_b, message_b = rerun_b[test_id]
+            if outcome_a == outcome_b:
+                flaky.append((test_id, first, outcome_a))
+                continue
+        differences.append((test_id, outcome_a, message_a, outcome_b, message_b))
+    return differences, flaky
 
+
+def print_common_failures(side_a, side_b):
     common = sorted(
         test_id
         for test_id, (outcome, _message) in side_a.items()
@@ -100,6 +99,71 @@ def main(argv):
         )
         for test_id in common:
             print(f"  - {test_id}: {first_line(side_a[test_id][1])}")
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[1],
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
+    parser.add_argument("label_a")
+    parser.add_argument("report_a")
+    parser.add_argument("label_b")
+    parser.add_argument("report_b")
+    parser.add_argument("--write-differing", metavar="FILE")
+    parser.add_argument("--tests-dir", metavar="DIR", default=".")
+    parser.add_argument("--rerun", nargs=2, metavar=("A2.xml", "B2.xml"))
+    args = parser.parse_args(argv)
+    label_a, label_b = args.label_a, args.label_b
+    try:
+        side_a, side_b = read_report(args.report_a), read_report(args.report_b)
+        rerun_a, rerun_b = (
+            (read_report(args.rerun[0]), read_report(args.rerun[1]))
+            if args.rerun
+            else ({}, {})
+        )
+    except (OSError, ET.ParseError) as exc:
+        print(f"compare_junit: cannot read a report: {exc}", file=sys.stderr)
+        return 2
+
+    width = max(len(label_a), len(label_b))
+    print(f"  {label_a:<{width}}  {counts(side_a)}")
+    print(f"  {label_b:<{width}}  {counts(side_b)}")
+
+    problems = []
+    for label, side in ((label_a, side_a), (label_b, side_b)):
+        if not side:
+            problems.append(f"no test ran on {label}")
+    differences, flaky = compare(side_a, side_b, rerun_a, rerun_b)
+
+    if flaky:
+        print(
+            f"\n  Flaky: different in the first run, same when re-run ({len(flaky)}):"
+        )
+        for test_id, (first_a, first_b), outcome in flaky:
+            print(
+                f"  - {test_id}: first run {label_a}: {first_a}, {label_b}: {first_b};"
+                f" re-run: {outcome} on both"
+            )
+    if differences:
+        rerun = " (after a re-run)" if args.rerun else ""
+        problems.append(f"{len(differences)} tests differ{rerun}")
+        print(f"\n  Tests whose outcome differs{rerun} ({len(differences)}):")
+        for test_id, outcome_a, message_a, outcome_b, message_b in differences:
+            print(f"  - {test_id}: {label_a}: {outcome_a}, {label_b}: {outcome_b}")
+            for label, outcome, message in (
+                (label_a, outcome_a, message_a),
+                (label_b, outcome_b, message_b),
+            ):
+                if outcome in ("failed", "error", "skipped") and first_line(message):
+                    print(f"      {label}: {first_line(message)}")
+    if args.write_differing:
+        with open(args.write_differing, "w", encoding="utf-8") as f:
+            for test_id, *outcomes in differences:
+                if "not run" not in (outcomes[0], outcomes[2]):
+                    f.write(nodeid(args.tests_dir, test_id) + "\n")
+
+    print_common_failures(side_a, side_b)
 
     if problems:
         print(f"\n  FAILED: {'; '.join(problems)}")
