@@ -4,15 +4,15 @@
 #   ./scripts/test.sh [extra pytest args, e.g. -k tour]
 #
 # Stages: lint (ruff, pylint-odoo mandatory checks) -> tools -> install without demo,
-# update twice, uninstall -> install with demo -> i18n (.pot and .po files match the
-# terms Odoo exports) -> pytest (incl. HttpCase tours) -> Odoo's own crm test suite on
-# crm alone and with the add-ons, same outcomes -> faults (the crons SIGKILLed in a
-# real server, PostgreSQL restarted mid-run).
+# update twice, uninstall -> install with demo -> pytest (incl. HttpCase tours) -> i18n
+# (.pot and .po files match the terms Odoo exports) -> Odoo's own crm test suite on crm
+# alone and with the add-ons, same outcomes -> faults (the crons SIGKILLed in a real
+# server, PostgreSQL restarted mid-run).
 # Environment:
 #   ODOO_PYTHON=...        Python that imports Odoo 18.0 (default: python3)
 #   SKIP_LINT=1            skip the lint stage (local iteration only)
 #   SKIP_INSTALL_CHECKS=1  skip the no-demo install/update/uninstall stage (local only)
-#   SKIP_TESTS=1           skip the install with demo, i18n and pytest stages (local only)
+#   SKIP_TESTS=1           skip the install with demo, pytest and i18n stages (local only)
 #   SKIP_CRM_SUITE=1       skip the crm test suite comparison stage (local only)
 #   SKIP_FAULTS=1          skip the fault-injection stage (local only)
 #   KEEP_DB=1              keep the test databases (names are printed)
@@ -256,7 +256,7 @@ PYEOF
 fi
 
 if [[ "${SKIP_TESTS:-0}" == 1 ]]; then
-    info $'\n== Install with demo data, i18n check, tests: skipped (SKIP_TESTS=1)'
+    info $'\n== Install with demo data, tests, i18n check: skipped (SKIP_TESTS=1)'
 else
     # ---------------------------------------------------------------------------
     # Install with demo data
@@ -264,19 +264,6 @@ else
     stage_begin "Install $INSTALL with demo data ($DEMO_DB)"
     odoo_step "install with demo" "$LOG_DIR/install_demo.log" \
         -d "$DEMO_DB" -i "$INSTALL" --stop-after-init --log-level=warn
-    stage_end
-
-    # ---------------------------------------------------------------------------
-    # i18n: the committed .pot and .po files match the terms Odoo exports
-    # ---------------------------------------------------------------------------
-    stage_begin "i18n: .pot and .po files match the terms exported from $DEMO_DB"
-    set +e
-    "$PY" "$REPO_ROOT/scripts/check_i18n.py" --db "$DEMO_DB" --addons-path="$ADDONS_PATH" \
-        2>&1 | tee "$LOG_DIR/i18n.log"
-    rc=${PIPESTATUS[0]}
-    set -e
-    ((rc == 0)) || die "$rc" "i18n check failed (output above)"
-    check_log "$LOG_DIR/i18n.log" "i18n export"
     stage_end
 
     # ---------------------------------------------------------------------------
@@ -304,6 +291,19 @@ else
     elif ((rc != 0)); then
         die "$rc" "pytest failed (exit code $rc)"
     fi
+    stage_end
+
+    # ---------------------------------------------------------------------------
+    # i18n: the committed .pot and .po files match the terms Odoo exports
+    # ---------------------------------------------------------------------------
+    stage_begin "i18n: .pot and .po files match the terms exported from $DEMO_DB"
+    set +e
+    "$PY" "$REPO_ROOT/scripts/check_i18n.py" --db "$DEMO_DB" --addons-path="$ADDONS_PATH" \
+        2>&1 | tee "$LOG_DIR/i18n.log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    ((rc == 0)) || die "$rc" "i18n check failed (output above)"
+    check_log "$LOG_DIR/i18n.log" "i18n export"
     stage_end
 fi
 
