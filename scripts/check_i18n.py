@@ -252,9 +252,10 @@ def main():
             print(f"{addon}: OK ({count} terms, .pot and every .po up to date)")
     if failed:
         print(
-            "\ni18n check FAILED. To regenerate the files from the code, run on a"
-            " database with the add-ons installed with demo data:\n"
-            f"  python3 scripts/check_i18n.py --db {args.db} --write\n"
+            "\ni18n check FAILED. To regenerate the files from the code, on a database"
+            " with the add-ons installed with demo data (./scripts/test.sh keeps its"
+            " pd_test_demo_<pid> with KEEP_DB=1), run\n"
+            "  python3 scripts/check_i18n.py --db <database> --write\n"
             "then translate the new terms in each i18n/<lang>.po and check again."
         )
         return 1
