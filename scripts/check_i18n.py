@@ -28,6 +28,7 @@ left to translate.
 import argparse
 import ast
 import io
+import logging
 import os
 import re
 import sys
@@ -63,13 +64,37 @@ def msgids(po):
     return {entry.msgid: entry for entry in po if entry.msgid and not entry.obsolete}
 
 
+class ExtractionErrors(logging.Handler):
+    """Errors Odoo's exporter logs and goes on after (a source file whose terms
+    could not be extracted): its terms would silently vanish from the .pot."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
 def export_pot(env, addon):
-    """The .pot Odoo exports for ADDON now, as text."""
+    """The .pot Odoo exports for ADDON now, as text; fails on extraction errors."""
     from odoo.tools.translate import trans_export
 
-    with io.BytesIO() as buf:
-        trans_export(None, [addon], buf, "po", env.cr)
-        return buf.getvalue().decode("utf-8")
+    errors = ExtractionErrors()
+    logger = logging.getLogger("odoo.tools.translate")
+    logger.addHandler(errors)
+    try:
+        with io.BytesIO() as buf:
+            trans_export(None, [addon], buf, "po", env.cr)
+            text = buf.getvalue().decode("utf-8")
+    finally:
+        logger.removeHandler(errors)
+    if errors.messages:
+        raise SystemExit(
+            f"check_i18n: {addon}: the export could not read every term:\n  "
+            + "\n  ".join(errors.messages)
+        )
+    return text
 
 
 def short(msgid, width=100):

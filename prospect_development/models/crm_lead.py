@@ -332,11 +332,13 @@ class CrmLead(models.Model):
                     )
                 )
             if lead.abandon_recommended and row["costly"]:
+                cost = f"{lead.development_cost:,.0f}"
+                value = f"{row['expected_value']:,.0f}"
                 reasons.append(
                     self.env._(
                         "development cost %(cost)s above the expected value %(value)s",
-                        cost=f"{lead.development_cost:,.0f}",
-                        value=f"{row['expected_value']:,.0f}",
+                        cost=cost,
+                        value=value,
                     )
                 )
             lead.abandon_advice = "; ".join(reasons)
