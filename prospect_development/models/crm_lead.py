@@ -224,7 +224,8 @@ class CrmLead(models.Model):
         settings = self.env["prospect.settings"]._get()
         today = self.env["prospect.engine"]._today()
         rows = self._prospect_evaluate(
-            ["need_status", "date_deadline", "prospect_grade", "active", "probability"],
+            ["need_status", "date_deadline", "prospect_grade", "active"],
+            extra={"probability": ("float8", self._prospect_lost_probabilities())},
             grade=rules.grade(today, settings),
         )
         for lead, row in zip(self, rows, strict=True):
@@ -445,10 +446,20 @@ class CrmLead(models.Model):
 
     def _prospect_filter(self, rule):
         """These leads for which ``rule`` (an expression of ``rules``) holds."""
-        rows = self._prospect_evaluate(["active", "probability"], holds=rule)
+        rows = self._prospect_evaluate(
+            ["active"],
+            extra={"probability": ("float8", self._prospect_lost_probabilities())},
+            holds=rule,
+        )
         return self.browse(
             lead.id for lead, row in zip(self, rows, strict=True) if row["holds"]
         )
+
+    def _prospect_lost_probabilities(self):
+        """The probabilities "lost" needs: those of archived leads only. Reading an
+        active lead's probability from another compute would make crm compute it
+        out of turn (its automated probability follows stage changes)."""
+        return [0.0 if lead.active else lead.probability for lead in self]
 
     @api.model
     def _prospect_domain(self, rule):
