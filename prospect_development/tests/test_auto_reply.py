@@ -8,7 +8,7 @@ from odoo.tools import SQL
 
 from odoo.addons.prospect_development import rules
 
-from .common import ProspectCase
+from .common import SequenceCase
 
 OUT_OF_OFFICE_SUBJECTS = (
     "Automatic reply: your mailing",
@@ -70,52 +70,10 @@ class TestAutoReplySubject(BaseCase):
 
 
 @tagged("post_install", "-at_install")
-class TestAutoReply(ProspectCase):
+class TestAutoReply(SequenceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Enrollment = cls.env["prospect.sequence.enrollment"]
-        cls.sequence = cls.env["prospect.sequence"].create(
-            {
-                "name": "Test Direct Mail",
-                "step_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "sequence": 1,
-                            "name": "Introduction",
-                            "delay_days": 0,
-                            "template_id": cls.env.ref(
-                                "prospect_development.mail_template_dm_company_intro"
-                            ).id,
-                        },
-                    ),
-                    (
-                        0,
-                        0,
-                        {
-                            "sequence": 2,
-                            "name": "Newsletter",
-                            "delay_days": 10,
-                            "template_id": cls.env.ref(
-                                "prospect_development.mail_template_dm_newsletter"
-                            ).id,
-                        },
-                    ),
-                ],
-            }
-        )
-        cls.prospect_company = cls._customer(
-            "Lotus Trading", email="info@lotus-trading.example.com"
-        )
-        cls.prospect = cls.env["res.partner"].create(
-            {
-                "name": "Li Na",
-                "email": "li.na@lotus-trading.example.com",
-                "parent_id": cls.prospect_company.id,
-            }
-        )
         cls.mailed_days_ago = 20
 
     def _mailed_lead(self):

@@ -10,62 +10,11 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged, users
 from odoo.tools import mute_logger
 
-from .common import ProspectCase
+from .common import SequenceCase
 
 
 @tagged("post_install", "-at_install")
-class TestSequence(ProspectCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Enrollment = cls.env["prospect.sequence.enrollment"]
-        cls.call_type = cls.env.ref("mail.mail_activity_data_call")
-        cls.sequence = cls.env["prospect.sequence"].create(
-            {
-                "name": "Test Direct Mail",
-                "step_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "sequence": 1,
-                            "name": "Introduction",
-                            "delay_days": 0,
-                            "template_id": cls.env.ref(
-                                "prospect_development.mail_template_dm_company_intro"
-                            ).id,
-                        },
-                    ),
-                    (
-                        0,
-                        0,
-                        {
-                            "sequence": 2,
-                            "name": "Newsletter",
-                            "delay_days": 10,
-                            "template_id": cls.env.ref(
-                                "prospect_development.mail_template_dm_newsletter"
-                            ).id,
-                            "activity_type_id": cls.call_type.id,
-                            "activity_summary": "Ask for their opinion",
-                            "activity_delay_days": 3,
-                        },
-                    ),
-                ],
-            }
-        )
-        cls.step_intro, cls.step_news = cls.sequence.step_ids.sorted()
-        cls.prospect_company = cls._customer(
-            "Lotus Trading", email="info@lotus-trading.example.com"
-        )
-        cls.prospect = cls.env["res.partner"].create(
-            {
-                "name": "Li Na",
-                "email": "li.na@lotus-trading.example.com",
-                "parent_id": cls.prospect_company.id,
-            }
-        )
-
+class TestSequence(SequenceCase):
     def _lead(self, name="Lotus opportunity", **values):
         return self._open_lead(
             name,
