@@ -280,7 +280,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                 """
             CREATE TEMPORARY TABLE prospect_lead_change AS
             WITH scored AS (
-                SELECT lead.id, lead.write_date,
+                SELECT lead.id, lead.write_date, %(old_values)s,
                        lead.create_date::date AS created,
                        lead.key_account_colour IS NOT NULL AS is_key,
                        %(is_open)s AS is_open,
@@ -317,19 +317,17 @@ class ProspectRescoreEngine(models.AbstractModel):
                 SELECT planned.*,
                        %(urgency)s AS contact_urgency,
                        %(abandon)s AS abandon_recommended,
-                       CASE WHEN old.date_sales_ready IS NULL AND planned.is_open
+                       CASE WHEN old_date_sales_ready IS NULL AND planned.is_open
                                  AND planned.engagement_score >= %(threshold)s
-                            THEN %(today)s ELSE old.date_sales_ready
+                            THEN %(today)s ELSE old_date_sales_ready
                        END AS date_sales_ready,
-                       old.date_sales_ready IS NULL AND planned.is_open
+                       old_date_sales_ready IS NULL AND planned.is_open
                            AND planned.engagement_score >= %(threshold)s
                            AS becomes_ready
                   FROM planned
-                  JOIN crm_lead old ON old.id = planned.id
             )
             SELECT desired.*
               FROM desired
-              JOIN crm_lead old ON old.id = desired.id
              WHERE %(differs)s
             """,
                 is_open=rules.is_open(),
@@ -357,11 +355,19 @@ class ProspectRescoreEngine(models.AbstractModel):
                 abandon=rules.abandon(SQL("planned.is_open"), silence, too_costly),
                 threshold=settings["score_threshold"],
                 today=today,
+                old_values=SQL(", ").join(
+                    SQL(
+                        "lead.%s AS %s",
+                        SQL.identifier(column),
+                        SQL.identifier(f"old_{column}"),
+                    )
+                    for column in ENGINE_COLUMNS
+                ),
                 differs=SQL(" OR ").join(
                     SQL(
-                        "desired.%s IS DISTINCT FROM old.%s",
+                        "desired.%s IS DISTINCT FROM desired.%s",
                         SQL.identifier(column),
-                        SQL.identifier(column),
+                        SQL.identifier(f"old_{column}"),
                     )
                     for column in ENGINE_COLUMNS
                 ),
