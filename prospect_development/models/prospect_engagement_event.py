@@ -217,6 +217,7 @@ class ProspectEngagementEvent(models.Model):
             )
         )
         events = self.browse(row[0] for row in self.env.cr.fetchall())
+        leads.invalidate_recordset(["prospect_event_ids"])
         if events:
             events.lead_id._prospect_apply_events(events)
         return events
