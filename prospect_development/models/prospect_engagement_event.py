@@ -166,7 +166,7 @@ class ProspectEngagementEvent(models.Model):
             )
         }
         points = self._get_rule_points()
-        now = fields.Datetime.now()
+        now = self.env["prospect.engine"]._now()
         rows = []
         for vals in values_list:
             lead = leads.browse(vals["lead_id"])
