@@ -70,7 +70,7 @@ def populate(env, leads, events):
                (lead_id, company_id, user_id, event_type, points, date,
                 create_uid, create_date, write_uid, write_date)
         SELECT lead.id, lead.company_id, lead.user_id, kind.event_type, kind.points,
-               NOW() AT TIME ZONE 'UTC' - (random() * 365 || ' days')::interval,
+               NOW() AT TIME ZONE 'UTC' - make_interval(secs => random() * 365 * 86400),
                1, NOW(), 1, NOW()
           FROM (SELECT i, (SELECT MIN(id) FROM crm_lead WHERE name LIKE %(pattern)s)
                           + mod(ABS(hashint4(i)), %(leads)s) AS lead_id,
