@@ -302,6 +302,13 @@ class CrmLead(models.Model):
         help="The person who decides the purchases of the customer company: mailings "
         "and key-account care go to them.",
     )
+    prospect_recipient_id = fields.Many2one(
+        "res.partner",
+        string="Mailings To",
+        compute="_compute_prospect_decision_maker_id",
+        help="Whom direct mail and key-account care are addressed to: the decision "
+        "maker of the customer when known, else the lead's contact.",
+    )
     prospect_needs_decision_maker = fields.Boolean(
         string="Decision Maker Unknown",
         compute="_compute_prospect_decision_maker_id",
@@ -536,6 +543,7 @@ class CrmLead(models.Model):
                 else by_company.get(partner.commercial_partner_id)
             )
             lead.prospect_decision_maker_id = maker
+            lead.prospect_recipient_id = maker or partner
         watched = self.filtered(
             lambda lead: (
                 not lead.prospect_decision_maker_id
@@ -1019,6 +1027,19 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
     # SIGNALS
     # ------------------------------------------------------------
+
+    def _merge_dependences(self, opportunities):
+        """Merged leads' signals follow them into the lead kept, with its score."""
+        result = super()._merge_dependences(opportunities)
+        events = (
+            self.env["prospect.engagement.event"]
+            .sudo()
+            .search([("lead_id", "in", (opportunities - self).ids)])
+        )
+        if events:
+            events.write({"lead_id": self.id})
+            self._prospect_update_score()
+        return result
 
     def _prospect_apply_events(self, events):
         """What new ``events`` change on these leads at once: the score, the

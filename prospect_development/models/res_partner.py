@@ -27,19 +27,35 @@ class ResPartner(models.Model):
         "and key-account care go to the decision maker when one is known.",
     )
     prospect_referral_ids = fields.One2many(
-        "crm.lead", "prospect_referrer_id", string="Referred Leads"
+        "crm.lead",
+        "prospect_referrer_id",
+        string="Referred Leads",
+        groups="sales_team.group_sale_salesman",
     )
     prospect_referral_count = fields.Integer(
         string="Referrals",
         compute="_compute_prospect_referrals",
+        groups="sales_team.group_sale_salesman",
         help="Leads this customer recommended to us.",
     )
     prospect_referral_revenue = fields.Monetary(
         string="Referred Revenue",
         compute="_compute_prospect_referrals",
-        currency_field="currency_id",
+        currency_field="prospect_currency_id",
+        groups="sales_team.group_sale_salesman",
         help="Revenue won from the leads this customer recommended.",
     )
+
+    prospect_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_prospect_currency_id"
+    )
+
+    def _compute_prospect_currency_id(self):
+        # leads' revenues are in their company's currency: the current one's
+        for partner in self:
+            partner.prospect_currency_id = (
+                partner.company_id.currency_id or self.env.company.currency_id
+            )
 
     def _compute_prospect_referrals(self):
         """Referred leads (open, won or lost) and the revenue won from them, as
