@@ -1,5 +1,6 @@
 import json
 
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -133,6 +134,19 @@ class TestWebsiteSignals(HttpCase):
         self.assertEqual(len(self._events(self.lead).filtered("is_hot")), 2)
         self.assertEqual(self.lead.activity_ids - activities, alert)
 
+    def test_robots_create_nothing(self):
+        visitor = self._visit(self.page_about)
+        self.lead.visitor_ids = [(4, visitor.id)]
+        events = self._events(self.lead)
+        response = self.url_open(
+            self.page_pricing.url,
+            headers={"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1)"},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.env.invalidate_all()
+        self.assertEqual(len(visitor.website_track_ids), 1, "website ignores robots")
+        self.assertEqual(self._events(self.lead), events)
+
     def test_closed_lead_gets_no_view(self):
         visitor = self._visit(self.page_about)
         self.lead.visitor_ids = [(4, visitor.id)]
@@ -180,3 +194,21 @@ class TestWebsiteSignals(HttpCase):
         self.assertEqual(self.lead.engagement_score, 2 * self.page_view_points)
         self.env["crm.lead"]._action_prospect_rescore()
         self.assertEqual(self._events(self.lead, "page_view"), views)
+
+    def test_who_marks_hot_pages(self):
+        manager = mail_new_test_user(
+            self.env,
+            login="pd_web_manager",
+            groups="sales_team.group_sale_manager",
+        )
+        page = self.page_about
+        page.track = False
+        page.with_user(manager).action_prospect_mark_hot()
+        self.assertTrue(page.prospect_hot)
+        self.assertTrue(page.track, "a hot page is tracked")
+        with self.assertRaises(AccessError):
+            page.with_user(self.salesman).action_prospect_unmark_hot()
+        with self.assertRaises(AccessError):
+            page.with_user(manager).write({"url": "/elsewhere"})
+        page.with_user(manager).action_prospect_unmark_hot()
+        self.assertFalse(page.prospect_hot)
