@@ -1,6 +1,8 @@
 from odoo import models
 from odoo.tools import SQL
 
+from odoo.addons.prospect_development import rules
+
 
 class CrmLead(models.Model):
     _inherit = "crm.lead"
@@ -14,9 +16,22 @@ class CrmLead(models.Model):
         self.ensure_one()
         leads = self
         if visitor:
-            leads |= visitor.lead_ids.filtered(
-                lambda lead: lead.active and not lead.stage_id.is_won
+            self.flush_model(["active", "stage_id", "partner_id", "visitor_ids"])
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                SELECT lead.id
+                  FROM (%(links)s) link
+                  JOIN crm_lead lead ON lead.id = link.lead_id
+                  LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                 WHERE link.visitor_id = %(visitor)s AND %(is_open)s
+                    """,
+                    links=self.env["website.track"]._prospect_visitor_leads(),
+                    visitor=visitor.id,
+                    is_open=rules.is_open(),
+                )
             )
+            leads |= self.browse(lead_id for (lead_id,) in rows)
         values = [
             {
                 "lead_id": lead.id,

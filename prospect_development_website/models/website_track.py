@@ -45,14 +45,33 @@ class WebsiteTrack(models.Model):
         return self.env["prospect.engagement.event"]._record(values)
 
     @api.model
+    def _prospect_visitor_leads(self):
+        """``visitor_id, lead_id``: the leads whose views a visitor's are: those
+        website_crm links to the visitor (its forms, a salesperson), and those of
+        the contact the visitor is logged in as."""
+        return SQL(
+            """
+            SELECT rel.website_visitor_id AS visitor_id, rel.crm_lead_id AS lead_id
+              FROM crm_lead_website_visitor_rel rel
+             UNION
+            SELECT visitor.id, lead.id
+              FROM website_visitor visitor
+              JOIN crm_lead lead ON lead.partner_id = visitor.partner_id
+            """
+        )
+
+    @api.model
     def _prospect_page_view_values(self, where):
         """The ``page_view`` events due for the tracks matching ``where``: one per
-        open lead of the track's visitor, page (or URL) and slot of
-        ``VIEW_SLOT_SECONDS``, for views of the last ``CATCH_UP_DAYS`` days with a
-        URL (website's own "page views"), minus those already recorded. Hot pages
-        give hot events."""
+        open lead of the track's visitor (``_prospect_visitor_leads``), page (or
+        URL) and slot of ``VIEW_SLOT_SECONDS``, for views of the last
+        ``CATCH_UP_DAYS`` days with a URL (website's own "page views"), minus those
+        already recorded. Hot pages give hot events."""
         self.flush_model(["visitor_id", "page_id", "url", "visit_datetime"])
-        self.env["crm.lead"].flush_model(["active", "stage_id", "visitor_ids"])
+        self.env["crm.lead"].flush_model(
+            ["active", "stage_id", "visitor_ids", "partner_id"]
+        )
+        self.env["website.visitor"].flush_model(["partner_id"])
         self.env["crm.stage"].flush_model(["is_won"])
         self.env["website.page"].flush_model(["prospect_hot"])
         self.env["prospect.engagement.event"].flush_model(["dedup_key"])
@@ -68,9 +87,8 @@ class WebsiteTrack(models.Model):
                                  FLOOR(EXTRACT(EPOCH FROM track.visit_datetime)
                                        / %(slot)s)::bigint) AS dedup_key
                   FROM website_track track
-                  JOIN crm_lead_website_visitor_rel rel
-                    ON rel.website_visitor_id = track.visitor_id
-                  JOIN crm_lead lead ON lead.id = rel.crm_lead_id
+                  JOIN (%(links)s) link ON link.visitor_id = track.visitor_id
+                  JOIN crm_lead lead ON lead.id = link.lead_id
                   LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
                   LEFT JOIN website_page page ON page.id = track.page_id
                  WHERE %(where)s
@@ -84,6 +102,7 @@ class WebsiteTrack(models.Model):
                                 WHERE event.dedup_key = view.dedup_key)
              ORDER BY view.dedup_key, view.visit_datetime, view.track_id
             """,
+                links=self._prospect_visitor_leads(),
                 where=where,
                 slot=VIEW_SLOT_SECONDS,
                 since=fields.Datetime.now() - timedelta(days=CATCH_UP_DAYS),

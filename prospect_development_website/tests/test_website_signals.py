@@ -108,6 +108,22 @@ class TestWebsiteSignals(HttpCase):
         self.assertFalse(any(views.mapped("is_hot")))
         self.assertEqual(self.lead.engagement_score, 2 * self.page_view_points)
 
+    def test_logged_in_customer_views_count_for_their_leads(self):
+        portal = mail_new_test_user(
+            self.env,
+            login="pd_web_portal",
+            name="Carl Customer",
+            email="carl@customer.example.com",
+            groups="base.group_portal",
+        )
+        lead = self.lead.copy({"partner_id": portal.partner_id.id})
+        self.authenticate("pd_web_portal", "pd_web_portal")
+        visitor = self._visit(self.page_services)
+        self.assertEqual(visitor.partner_id, portal.partner_id)
+        self.assertFalse(visitor.lead_ids, "no link by website_crm")
+        self.assertEqual(len(self._events(lead, "page_view")), 1)
+        self.assertFalse(self._events(self.lead), "another contact's lead")
+
     def test_reloads_count_once(self):
         visitor = self._visit(self.page_about)
         self.lead.visitor_ids = [(4, visitor.id)]
