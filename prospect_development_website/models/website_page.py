@@ -7,7 +7,6 @@ class WebsitePage(models.Model):
 
     prospect_hot = fields.Boolean(
         "Hot Page",
-        index="btree_not_null",
         help="A view of this page by a lead's visitor (pricing, a quote request) "
         "alerts the lead's salesperson at once. A hot page is tracked.",
     )

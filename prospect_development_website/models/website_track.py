@@ -27,7 +27,12 @@ class WebsiteTrack(models.Model):
         the page views of ``website`` are inserted in SQL, see
         ``website.visitor._upsert_visitor``."""
         tracks = super().create(vals_list)
-        self._prospect_record_page_views(SQL("track.id = ANY(%s)", tracks.ids))
+        # product views (website_sale) have no URL: not page views
+        if viewed := tracks.filtered("url"):
+            # and the views of these visitors not recorded yet, as live
+            self._prospect_record_page_views(
+                SQL("track.visitor_id = ANY(%s)", viewed.visitor_id.ids)
+            )
         return tracks
 
     # ------------------------------------------------------------

@@ -11,9 +11,7 @@ class WebsiteVisitor(models.Model):
         (a visitor linked to a lead since), for the visitor's open leads."""
         result = super()._upsert_visitor(access_token, force_track_values)
         if force_track_values:
-            visitor_id = result[0]
-            self.env["website.track"].invalidate_model()
             self.env["website.track"]._prospect_record_page_views(
-                SQL("track.visitor_id = %s", visitor_id)
+                SQL("track.visitor_id = %s", result[0])
             )
         return result

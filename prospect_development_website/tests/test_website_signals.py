@@ -124,6 +124,19 @@ class TestWebsiteSignals(HttpCase):
         self.assertEqual(len(self._events(lead, "page_view")), 1)
         self.assertFalse(self._events(self.lead), "another contact's lead")
 
+    def test_tracks_created_by_other_modules(self):
+        """Tracks created through the ORM (``_add_tracking``, as website_sale
+        does) count the same way; a track without URL (a product) does not."""
+        visitor = self._visit(self.page_about)
+        self.lead.visitor_ids = [(4, visitor.id)]
+        url = f"{self.base_url()}/pd-test-elsewhere"
+        visitor._add_tracking([("url", "=", url)], {"url": url})
+        visitor._add_tracking([("page_id", "=", False)], {})
+        self.assertEqual(
+            set(self._events(self.lead, "page_view").mapped("description")),
+            {f"{self.base_url()}/pd-test-about", url},
+        )
+
     def test_reloads_count_once(self):
         visitor = self._visit(self.page_about)
         self.lead.visitor_ids = [(4, visitor.id)]
