@@ -230,6 +230,19 @@ class TestWebsiteSignals(HttpCase):
             login="pd_web_manager",
             groups="sales_team.group_sale_manager",
         )
+        # what the sales managers' list shows them
+        action = self.env.ref(
+            "prospect_development_website.action_website_page_prospect_hot"
+        )
+        pages = self.env["website.page"].with_user(manager)
+        result = pages.get_views([(action.view_id.id, "list")])
+        self.assertIn("action_prospect_mark_hot", result["views"]["list"]["arch"])
+        shown = result["models"]["website.page"]["fields"]
+        self.assertIn("prospect_hot", shown)
+        rows = pages.web_search_read(
+            [("url", "=", "/pd-test-about")], {name: {} for name in shown}
+        )["records"]
+        self.assertEqual([row["prospect_hot"] for row in rows], [False])
         page = self.page_about
         page.track = False
         page.with_user(manager).action_prospect_mark_hot()
