@@ -584,6 +584,8 @@ class _DemoGenerator:
         )
         self._create_contacts(customers + non_customers)
         self._plan_customer_deals(customers)
+        self.customer_partners = [company["partner"] for company in customers]
+        self.top_size = max(company.get("size") or 0 for company in customers)
         self._plan_non_customer_leads(non_customers)
         self._plan_raw_leads(max(10, round(self.customer_count * 0.12)))
         self._live()
@@ -688,13 +690,9 @@ class _DemoGenerator:
         ]
 
     def _create_lost_reasons(self):
-        reasons = self.env["crm.lost.reason"].create(
-            [
-                {"name": "Chose a competitor"},
-                {"name": "Budget frozen"},
-            ]
-        )
-        self._register(reasons, ["lost_reason_competitor", "lost_reason_budget"])
+        reasons = self.env.ref("prospect_development.lost_reason_competitor")
+        reasons |= self.env["crm.lost.reason"].create({"name": "Budget frozen"})
+        self._register(reasons[1:], ["lost_reason_budget"])
         abandoned = self.env.ref(
             "prospect_development.lost_reason_abandoned", raise_if_not_found=False
         )
@@ -887,6 +885,17 @@ class _DemoGenerator:
                     vals["lang"] = self.zh_lang
                 vals_list.append(vals)
                 owners.append(company)
+        # who decides the purchases: known at most companies, by their first contact
+        roles = {}
+        for vals, company in zip(vals_list, owners, strict=True):
+            if company["partner"].id not in roles:
+                roles[company["partner"].id] = vals["prospect_contact_role"] = (
+                    "decision_maker" if rng.random() < 0.6 else "influencer"
+                )
+            elif rng.random() < 0.7:
+                vals["prospect_contact_role"] = rng.choice(
+                    ["influencer", "user", "gatekeeper"]
+                )
         contacts = self.env["res.partner"].create(vals_list)
         self._register(
             contacts, [f"contact_{i:04d}" for i in range(1, len(contacts) + 1)]
@@ -1160,10 +1169,31 @@ class _DemoGenerator:
     def _plan_non_customer_leads(self, companies):
         rng = self.rng
         abandoned = 0
-        for company in companies:
+        for index, company in enumerate(companies):
             user, team = company["user"], company["team"]
             for _i in range(1 if rng.random() < 0.8 else 2):
-                self._add_open(self._open_plan(company, user, team, False))
+                plan = self._open_plan(company, user, team, False)
+                # customers recommend some of the newcomers
+                if rng.random() < 0.12:
+                    plan["vals"]["prospect_referrer_id"] = rng.choice(
+                        self.customer_partners
+                    ).id
+                self._add_open(plan)
+            if index < 2:
+                # a big customer in the making: a large deal well under way
+                plan = self._open_plan(
+                    company, user, team, False, created=self._days_ago(75)
+                )
+                plan["vals"].update(
+                    name=self._subject(company),
+                    need_status="clear",
+                    date_deadline=self._days_ago(-45),
+                    expected_revenue=_nice_amount(self.top_size * (1.5 + index)),
+                    probability=70.0,
+                    stage_id=self.stage_proposition.id,
+                )
+                plan.update(worked=True, chatty=0.2)
+                self._add_open(plan)
             if rng.random() < 0.15:
                 closed = self._days_ago(rng.randint(5, 600))
                 plan = self._open_plan(

@@ -280,6 +280,13 @@ class CrmLead(models.Model):
     prospect_at_risk_since = fields.Date(
         string="At Risk Since", readonly=True, copy=False
     )
+    prospect_account_lead = fields.Boolean(
+        string="Customer's Latest Lead",
+        readonly=True,
+        copy=False,
+        help="The customer's most recent lead in this company: the one that "
+        "stands for the customer in the key-account lists and carries its to-dos.",
+    )
     prospect_at_risk_reason = fields.Char(
         string="Why at Risk", compute="_compute_prospect_at_risk_reason"
     )
@@ -1204,6 +1211,32 @@ class CrmLead(models.Model):
     def _prospect_owner(self):
         self.ensure_one()
         return self.user_id or self.team_id.user_id
+
+    def action_prospect_plan_visit(self):
+        """Plan a visit to the customer: Odoo's activity dialog with a meeting for
+        the salesperson, to adjust and schedule."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Plan a Visit"),
+            "res_model": "mail.activity.schedule",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "active_model": self._name,
+                "active_ids": self.ids,
+                "active_id": self.id,
+                "default_activity_type_id": self.env.ref(
+                    "mail.mail_activity_data_meeting"
+                ).id,
+                "default_summary": self.env._(
+                    "Visit %(customer)s",
+                    customer=self.partner_id.commercial_partner_id.display_name
+                    or self.name,
+                ),
+                "default_activity_user_id": (self.user_id or self.env.user).id,
+            },
+        }
 
     def _prospect_warn_at_risk(self):
         """One to-do per risk episode for the salesperson (or the team leader) of

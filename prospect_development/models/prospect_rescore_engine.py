@@ -33,6 +33,7 @@ ENGINE_COLUMNS = {
     "prospect_lost_to_competitor": "date",
     "prospect_at_risk": "bool",
     "prospect_at_risk_since": "date",
+    "prospect_account_lead": "bool",
 }
 
 
@@ -576,6 +577,8 @@ class ProspectRescoreEngine(models.AbstractModel):
                        customer.lost_day AS prospect_lost_to_competitor,
                        COALESCE(customer.at_risk, FALSE) AS prospect_at_risk,
                        customer.risk_since AS prospect_at_risk_since,
+                       COALESCE(customer.lead_id = lead.id, FALSE)
+                           AS prospect_account_lead,
                        COALESCE(customer.lead_id = lead.id AND customer.opens_risk,
                                 FALSE) AS opens_risk,
                        COALESCE(customer.lead_id = lead.id

@@ -70,3 +70,60 @@ class TestProspectUi(HttpCase):
         self.assertEqual(hot.next_contact_date, today + timedelta(days=7))
         self.assertFalse(hot.activity_ids)
         self.assertEqual(len(routine.activity_ids), 1, "still to do")
+
+    def test_manager_plans_a_visit_to_a_slipping_key_account(self):
+        manager = mail_new_test_user(
+            self.env,
+            login="pd_risk_manager",
+            name="Risk Manager",
+            groups="sales_team.group_sale_manager",
+            tz="UTC",
+        )
+        won = self.env["crm.stage"].create(
+            {"name": "Tour Won", "is_won": True, "sequence": 999}
+        )
+        now = fields.Datetime.now()
+        leads = self.env["crm.lead"]
+        for name, revenue in (
+            ("Tour Whale Trading", 50000),
+            ("Tour Minnow Supplies", 9000),
+        ):
+            customer = self.env["res.partner"].create(
+                {"name": name, "is_company": True}
+            )
+            for days_ago in (100, 130, 160):
+                deal = self.env["crm.lead"].create(
+                    {
+                        "name": f"{name} order",
+                        "type": "opportunity",
+                        "partner_id": customer.id,
+                        "expected_revenue": revenue,
+                        "user_id": manager.id,
+                    }
+                )
+                deal.stage_id = won
+                deal.date_closed = now - timedelta(days=days_ago)
+            leads |= self.env["crm.lead"].create(
+                {
+                    "name": f"{name}: next order",
+                    "type": "opportunity",
+                    "partner_id": customer.id,
+                    "user_id": manager.id,
+                    "key_account_colour": "red",
+                }
+            )
+        self.env["prospect.rescore.engine"]._run()
+        self.assertTrue(all(leads.mapped("prospect_at_risk")))
+        self.start_tour(
+            "/odoo", "prospect_development_at_risk_tour", login="pd_risk_manager"
+        )
+        visit = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "crm.lead"),
+                ("summary", "=", "Visit Tour Whale Trading"),
+            ]
+        )
+        self.assertEqual(
+            visit.activity_type_id, self.env.ref("mail.mail_activity_data_meeting")
+        )
+        self.assertEqual(visit.user_id, manager)
