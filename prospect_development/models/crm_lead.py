@@ -1213,30 +1213,20 @@ class CrmLead(models.Model):
         return self.user_id or self.team_id.user_id
 
     def action_prospect_plan_visit(self):
-        """Plan a visit to the customer: Odoo's activity dialog with a meeting for
-        the salesperson, to adjust and schedule."""
+        """Plan a visit to the customer: a meeting activity for the salesperson
+        (the user without one) in two days, to adjust from the chatter."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Plan a Visit"),
-            "res_model": "mail.activity.schedule",
-            "view_mode": "form",
-            "target": "new",
-            "context": {
-                "active_model": self._name,
-                "active_ids": self.ids,
-                "active_id": self.id,
-                "default_activity_type_id": self.env.ref(
-                    "mail.mail_activity_data_meeting"
-                ).id,
-                "default_summary": self.env._(
-                    "Visit %(customer)s",
-                    customer=self.partner_id.commercial_partner_id.display_name
-                    or self.name,
-                ),
-                "default_activity_user_id": (self.user_id or self.env.user).id,
-            },
-        }
+        self.activity_schedule(
+            "mail.mail_activity_data_meeting",
+            date_deadline=self.env["prospect.engine"]._today() + timedelta(days=2),
+            summary=self.env._(
+                "Visit %(customer)s",
+                customer=self.partner_id.commercial_partner_id.display_name
+                or self.name,
+            ),
+            user_id=(self.user_id or self.env.user).id,
+        )
+        return True
 
     def _prospect_warn_at_risk(self):
         """One to-do per risk episode for the salesperson (or the team leader) of

@@ -85,7 +85,7 @@ class TestProspectUi(HttpCase):
         now = fields.Datetime.now()
         leads = self.env["crm.lead"]
         for name, revenue in (
-            ("Tour Whale Trading", 50000),
+            ("Tour Whale Trading", 5_000_000),
             ("Tour Minnow Supplies", 9000),
         ):
             customer = self.env["res.partner"].create(
@@ -127,3 +127,4 @@ class TestProspectUi(HttpCase):
             visit.activity_type_id, self.env.ref("mail.mail_activity_data_meeting")
         )
         self.assertEqual(visit.user_id, manager)
+        self.assertEqual(visit.date_deadline, fields.Date.today() + timedelta(days=2))

@@ -27,7 +27,7 @@ registry.category("web_tour.tours").add("prospect_development_at_risk_tour", {
         },
         {
             content: "The smaller one after it",
-            trigger: ".o_data_row:nth-child(2):contains('Tour Minnow Supplies')",
+            trigger: ".o_data_row:contains('Tour Whale Trading') ~ .o_data_row:contains('Tour Minnow Supplies')",
         },
         {
             content: "Open the first customer",
@@ -41,15 +41,6 @@ registry.category("web_tour.tours").add("prospect_development_at_risk_tour", {
         {
             content: "Plan a visit",
             trigger: "button[name=action_prospect_plan_visit]",
-            run: "click",
-        },
-        {
-            content: "A meeting, for the salesperson",
-            trigger: ".modal .o_field_widget[name=summary] input:value('Visit Tour Whale Trading')",
-        },
-        {
-            content: "Schedule it",
-            trigger: ".modal button[name=action_schedule_activities]",
             run: "click",
         },
         {
