@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged, users
+from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
@@ -34,7 +35,7 @@ class TestCallOutcome(ProspectCase):
         cls.lead.last_contact_date = cls.today - timedelta(days=93)
         cls.env["prospect.cadence.engine"]._run()
 
-    def _outcome(self, name):
+    def _shipped(self, name):
         return self.env.ref(f"prospect_development.call_outcome_{name}")
 
     def _lead(self):
@@ -53,7 +54,7 @@ class TestCallOutcome(ProspectCase):
                 **action["context"], **values.pop("context", {})
             )
         )
-        form.outcome_id = self._outcome(outcome)
+        form.outcome_id = self._shipped(outcome)
         for name, value in values.items():
             setattr(form, name, value)
         form.save().action_confirm()
@@ -78,6 +79,7 @@ class TestCallOutcome(ProspectCase):
         self.assertEqual(lead.contact_urgency, "urgent", "overdue")
         cadence = self._cadence(lead)
         self.assertEqual(len(cadence), 1)
+        cadence_type = cadence.activity_type_id
         self._log("interested", note="Wants samples\nbefore the trade fair")
         self.assertEqual(lead.need_status, "clear")
         self.assertEqual(lead.prospect_grade, "a", "clear need, closing in 20 days")
@@ -86,7 +88,7 @@ class TestCallOutcome(ProspectCase):
         self.assertEqual(lead.next_contact_date, self.today + timedelta(days=7))
         self.assertFalse(cadence.exists(), "the cadence contact is done")
         message = self._logged_call(lead)
-        self.assertEqual(message.mail_activity_type_id, cadence.activity_type_id)
+        self.assertEqual(message.mail_activity_type_id, cadence_type)
         self.assertIn("Outcome: Interested", message.body)
         self.assertIn("Wants samples", message.body)
         self.assertIn("before the trade fair", message.body)
@@ -97,7 +99,7 @@ class TestCallOutcome(ProspectCase):
             [
                 {
                     "event_type": "call_outcome",
-                    "outcome_id": self._outcome("interested").id,
+                    "outcome_id": self._shipped("interested").id,
                     "points": 15,
                     "answered": True,
                     "res_model": "mail.message",
@@ -148,9 +150,15 @@ class TestCallOutcome(ProspectCase):
     @users("user_sales_salesman")
     def test_visit_without_a_date_is_refused(self):
         lead = self._lead()
-        with self.assertRaises(UserError):
-            self._log("visit_requested", next_contact_date=False)
+        wizard = self.env["prospect.outcome.wizard"].create(
+            {"lead_id": lead.id, "outcome_id": self._shipped("visit_requested").id}
+        )
+        self.assertEqual(wizard.next_contact_date, self.today + timedelta(days=7))
+        wizard.next_contact_date = False
+        with self.assertRaisesRegex(UserError, "Asks for a visit: give the date"):
+            wizard.action_confirm()
         self.assertFalse(lead.need_status)
+        self.assertEqual(len(self._cadence(lead)), 1, "no visit planned")
 
     @users("user_sales_salesman")
     def test_call_again_on_the_date_given(self):
@@ -301,7 +309,7 @@ class TestCallOutcome(ProspectCase):
         wizard = self.env["prospect.outcome.wizard"].create({"lead_id": lead.id})
         with self.assertRaisesRegex(UserError, "Choose the outcome"):
             wizard.action_confirm()
-        wizard.outcome_id = self._outcome("call_again")
+        wizard.outcome_id = self._shipped("call_again")
         wizard.next_contact_date = self.today - timedelta(days=1)
         with self.assertRaisesRegex(UserError, "cannot be in the past"):
             wizard.action_confirm()
@@ -312,7 +320,7 @@ class TestCallOutcome(ProspectCase):
         other_todo = other.activity_schedule("mail.mail_activity_data_todo")
         wizard.write(
             {
-                "outcome_id": self._outcome("interested").id,
+                "outcome_id": self._shipped("interested").id,
                 "activity_id": other_todo.id,
             }
         )
@@ -323,16 +331,15 @@ class TestCallOutcome(ProspectCase):
     @users("user_sales_salesman")
     def test_closed_lead_refused(self):
         lead = self._lead()
-        cadence = self._cadence(lead)
         wizard = self.env["prospect.outcome.wizard"].create(
-            {"lead_id": lead.id, "outcome_id": self._outcome("interested").id}
+            {"lead_id": lead.id, "outcome_id": self._shipped("interested").id}
         )
         lead.action_set_lost()
         with self.assertRaisesRegex(UserError, "won or lost"):
             wizard.action_confirm()
         self.assertFalse(self._events(lead))
         self.assertFalse(lead.need_status)
-        self.assertTrue(cadence.exists())
+        self.assertFalse(self._logged_call(lead))
 
     # ------------------------------------------------------------
     # ACCESS AND REPORT
@@ -349,15 +356,16 @@ class TestCallOutcome(ProspectCase):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "prospect_development.action_prospect_call_outcome_report"
         )
+        domain = safe_eval(action["domain"])
         Event = self.env["prospect.engagement.event"].with_user(
             self.user_sales_salesman
         )
         groups = Event.read_group(
-            action["domain"], ["points:sum"], ["outcome_id"], lazy=False
+            domain, ["points:sum"], ["outcome_id"], lazy=False
         )
         self.assertEqual(
             [(group["outcome_id"][0], group["__count"]) for group in groups],
-            [(self._outcome("no_need").id, 1)],
+            [(self._shipped("no_need").id, 1)],
         )
         others = self.env["prospect.engagement.event"].search(
             [("lead_id", "=", other_lead.id)]
@@ -368,7 +376,7 @@ class TestCallOutcome(ProspectCase):
         manager_groups = (
             self.env["prospect.engagement.event"]
             .with_user(self.user_sales_manager)
-            .read_group(action["domain"], [], ["user_id"], lazy=False)
+            .read_group(domain, [], ["user_id"], lazy=False)
         )
         self.assertEqual(
             {group["user_id"][0]: group["__count"] for group in manager_groups},
@@ -383,7 +391,7 @@ class TestCallOutcome(ProspectCase):
 
     @users("user_sales_manager")
     def test_manager_edits_outcomes(self):
-        outcome = self._outcome("interested")
+        outcome = self._shipped("interested")
         outcome.write({"points": 20, "next_contact_days": 14})
         self.assertEqual(outcome.points, 20)
         custom = self.env["prospect.call.outcome"].create(
@@ -399,7 +407,7 @@ class TestCallOutcome(ProspectCase):
 
     @users("user_sales_salesman")
     def test_salesperson_reads_outcomes_only(self):
-        outcome = self._outcome("interested")
+        outcome = self._shipped("interested")
         self.assertEqual(outcome.name, "Interested")
         with self.assertRaises(AccessError):
             outcome.write({"points": 100})
@@ -408,4 +416,4 @@ class TestCallOutcome(ProspectCase):
 
     def test_unanswered_outcome_cannot_set_the_need(self):
         with self.assertRaises(UserError):
-            self._outcome("unreachable").need_status = "clear"
+            self._shipped("unreachable").need_status = "clear"
