@@ -81,7 +81,6 @@ class ProspectEngagementEvent(models.Model):
     )
     outcome_id = fields.Many2one(
         "prospect.call.outcome",
-        string="Outcome",
         index="btree_not_null",
         readonly=True,
         help="Call outcomes: what the call gave.",

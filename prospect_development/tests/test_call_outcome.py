@@ -360,9 +360,7 @@ class TestCallOutcome(ProspectCase):
         Event = self.env["prospect.engagement.event"].with_user(
             self.user_sales_salesman
         )
-        groups = Event.read_group(
-            domain, ["points:sum"], ["outcome_id"], lazy=False
-        )
+        groups = Event.read_group(domain, ["points:sum"], ["outcome_id"], lazy=False)
         self.assertEqual(
             [(group["outcome_id"][0], group["__count"]) for group in groups],
             [(self._shipped("no_need").id, 1)],

@@ -80,7 +80,7 @@ class TestProspectUi(HttpCase):
             tz="UTC",
         )
         today = fields.Date.today()
-        lead, other = self.env["crm.lead"].create(
+        lead, other, silent = self.env["crm.lead"].create(
             [
                 {
                     "name": "Tour: visit asked",
@@ -93,10 +93,16 @@ class TestProspectUi(HttpCase):
                     "type": "opportunity",
                     "user_id": salesman.id,
                 },
+                {
+                    "name": "Tour: nobody answers",
+                    "type": "opportunity",
+                    "user_id": salesman.id,
+                },
             ]
         )
         lead.last_contact_date = today - timedelta(days=95)  # D: due 5 days ago
         other.last_contact_date = today - timedelta(days=92)
+        silent.last_contact_date = today - timedelta(days=93)
         self.env["crm.lead"]._cron_prospect_cadence()
         call = lead.activity_ids
         self.assertTrue(call.prospect_cadence)
@@ -123,3 +129,11 @@ class TestProspectUi(HttpCase):
             self.env.ref("prospect_development.call_outcome_visit_requested"),
         )
         self.assertEqual(lead.engagement_score, 25)
+        # marked done from the list: an unanswered call
+        self.assertFalse(silent.activity_ids)
+        self.assertEqual(silent.last_contact_date, today - timedelta(days=93))
+        self.assertEqual(silent.next_contact_date, today + timedelta(days=3))
+        self.assertEqual(
+            silent.prospect_event_ids.outcome_id,
+            self.env.ref("prospect_development.call_outcome_unreachable"),
+        )

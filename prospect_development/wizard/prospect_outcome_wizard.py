@@ -24,7 +24,7 @@ class ProspectOutcomeWizard(models.TransientModel):
         help="The planned activity this call carries out; it is marked done with "
         "the outcome. Empty: the lead's open cadence contact, if any.",
     )
-    outcome_id = fields.Many2one("prospect.call.outcome", string="Outcome")
+    outcome_id = fields.Many2one("prospect.call.outcome")
     outcome_description = fields.Text(related="outcome_id.description")
     ask_date = fields.Boolean(related="outcome_id.ask_date")
     note = fields.Text(help="What the prospect said, in a few words.")

@@ -22,6 +22,30 @@ registry.category("web_tour.tours").add("prospect_development_call_outcome_tour"
             run: "click",
         },
         {
+            content: "From the list: the activities of a due prospect",
+            trigger: ".o_data_row:contains('Tour: nobody answers') .o-mail-ActivityButton",
+            run: "click",
+        },
+        {
+            content: "The planned call is done...",
+            trigger: ".o-mail-ActivityListPopoverItem-markAsDone",
+            run: "click",
+        },
+        {
+            content: "...and asks for its outcome: nobody answered",
+            trigger: ".modal div[name=outcome_id] label:contains('Unreachable')",
+            run: "click",
+        },
+        {
+            content: "Log it",
+            trigger: ".modal button[name=action_confirm]",
+            run: "click",
+        },
+        {
+            content: "Logged",
+            trigger: "body:not(:has(.modal))",
+        },
+        {
             content: "Open the prospect to call",
             trigger: ".o_data_row:contains('Tour: visit asked') td[name=name]",
             run: "click",
