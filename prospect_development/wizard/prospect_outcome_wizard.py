@@ -106,7 +106,8 @@ class ProspectOutcomeWizard(models.TransientModel):
             )
         activity = self.activity_id
         if activity and (
-            not activity.active
+            not activity.exists()
+            or not activity.active
             or activity.res_model != "crm.lead"
             or activity.res_id != self.lead_id.id
         ):
