@@ -1379,8 +1379,12 @@ class _DemoGenerator:
             batches[(user, work_day, kind)].append(activity.id)
         for (user, work_day, kind), ids in batches.items():
             if kind == "call" and work_day >= self.campaign_start:
-                self._log_call_outcomes(user, work_day, ids)
-                continue
+                # the cadence calls with their outcome, the other calls as before
+                cadence = (
+                    self.env["mail.activity"].browse(ids).filtered("prospect_cadence")
+                )
+                self._log_call_outcomes(user, work_day, cadence)
+                ids = [id_ for id_ in ids if id_ not in cadence.ids]
             notes = ACTIVITY_NOTES[kind]["zh" if user.lang == "zh_CN" else "en"]
             rng.shuffle(ids)
             # a note for a few contacts at a time: marked done together
@@ -1393,7 +1397,7 @@ class _DemoGenerator:
                 ).action_feedback(feedback=rng.choice(notes))
                 self._date_messages(after_id, work_day)
 
-    def _log_call_outcomes(self, user, work_day, ids):
+    def _log_call_outcomes(self, user, work_day, activities):
         """Cadence calls done through the outcome form, as "Mark Done" opens it:
         the outcome and a note in the chatter, the event and its points, the need,
         the next contact and, when a visit is asked for, the visit."""
@@ -1403,9 +1407,7 @@ class _DemoGenerator:
             .with_context(lang=user.lang, prospect_now=self._noon(work_day))
         )
         notes = ACTIVITY_NOTES["call"]["zh" if user.lang == "zh_CN" else "en"]
-        for activity in self.env["mail.activity"].browse(ids):
-            if not activity.exists():
-                continue  # the lead's cadence call, done with another call
+        for activity in activities:
             lead = self.env["crm.lead"].browse(activity.res_id)
             outcome, note = self.rng.choice(
                 CALL_OUTCOMES["clear" if lead.need_status == "clear" else "other"]
