@@ -433,6 +433,24 @@ DEMO_LINKS = (
 # Weeks of direct-mail and feedback campaign at the end of the history.
 CAMPAIGN_WEEKS = 6
 
+# During the campaign the salespeople log what each call gave: (outcome, index of
+# the call note of ACTIVITY_NOTES that says it), by the need the lead has, so that
+# the outcomes keep the needs the demo plans.
+CALL_OUTCOMES = {
+    "clear": (
+        ("interested", 0),
+        ("interested", 3),
+        ("visit_requested", 4),
+        ("call_again", 6),
+        ("unreachable", 1),
+    ),
+    "other": (
+        ("future_need", 2),
+        ("call_again", 6),
+        ("unreachable", 1),
+    ),
+}
+
 
 class ProspectDemoData(models.AbstractModel):
     _name = "prospect.demo.data"
@@ -1390,6 +1408,13 @@ class _DemoGenerator:
             kind = self.note_kinds.get(activity.activity_type_id.id, "other")
             batches[(user, work_day, kind)].append(activity.id)
         for (user, work_day, kind), ids in batches.items():
+            if kind == "call" and work_day >= self.campaign_start:
+                # the cadence calls with their outcome, the other calls as before
+                cadence = (
+                    self.env["mail.activity"].browse(ids).filtered("prospect_cadence")
+                )
+                self._log_call_outcomes(user, work_day, cadence)
+                ids = [id_ for id_ in ids if id_ not in cadence.ids]
             notes = ACTIVITY_NOTES[kind]["zh" if user.lang == "zh_CN" else "en"]
             rng.shuffle(ids)
             # a note for a few contacts at a time: marked done together
@@ -1401,6 +1426,34 @@ class _DemoGenerator:
                     lang=user.lang, prospect_now=self._noon(work_day)
                 ).action_feedback(feedback=rng.choice(notes))
                 self._date_messages(after_id, work_day)
+
+    def _log_call_outcomes(self, user, work_day, activities):
+        """Cadence calls done through the outcome form, as "Mark Done" opens it:
+        the outcome and a note in the chatter, the event and its points, the need,
+        the next contact and, when a visit is asked for, the visit."""
+        wizards = (
+            self.env["prospect.outcome.wizard"]
+            .with_user(user)
+            .with_context(lang=user.lang, prospect_now=self._noon(work_day))
+        )
+        notes = ACTIVITY_NOTES["call"]["zh" if user.lang == "zh_CN" else "en"]
+        for activity in activities:
+            lead = self.env["crm.lead"].browse(activity.res_id)
+            outcome, note = self.rng.choice(
+                CALL_OUTCOMES["clear" if lead.need_status == "clear" else "other"]
+            )
+            after_id = self._last_id("mail_message")
+            wizards.create(
+                {
+                    "lead_id": lead.id,
+                    "activity_id": activity.id,
+                    "outcome_id": self.env.ref(
+                        f"prospect_development.call_outcome_{outcome}"
+                    ).id,
+                    "note": notes[note],
+                }
+            ).action_confirm()
+            self._date_messages(after_id, work_day)
 
     def _receive_mails(self, previous, day):
         """Prospects and customers write in: a question, a quotation to discuss."""

@@ -23,3 +23,4 @@ from . import prospect_sequence_engine
 from . import prospect_sequence_step
 from . import res_config_settings
 from . import res_partner
+from . import prospect_call_outcome

@@ -916,6 +916,19 @@ class CrmLead(models.Model):
             lead.message_post(body=self.env._("Recycled: developed anew as a suspect."))
         return True
 
+    def action_prospect_log_outcome(self):
+        """Open the call outcome form on this lead."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log Call Outcome"),
+            "res_model": "prospect.outcome.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_lead_id": self.id},
+        }
+
     def action_prospect_enroll(self):
         """Open the enrolment wizard on these leads."""
         return {
