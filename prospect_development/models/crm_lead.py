@@ -439,12 +439,15 @@ class CrmLead(models.Model):
             if not lead.prospect_potential_key:
                 lead.prospect_potential_key_reason = False
                 continue
+            pipeline = f"{lead.prospect_pipeline_weighted:,.0f}"
+            rank = f"{lead.prospect_projected_rank:,}"
+            total = f"{lead.pyramid_customer_count:,}"
             lead.prospect_potential_key_reason = self.env._(
                 "Weighted open pipeline %(pipeline)s would rank it %(rank)s of "
                 "%(total)s customers",
-                pipeline=f"{lead.prospect_pipeline_weighted:,.0f}",
-                rank=f"{lead.prospect_projected_rank:,}",
-                total=f"{lead.pyramid_customer_count:,}",
+                pipeline=pipeline,
+                rank=rank,
+                total=total,
             )
 
     @api.depends(
@@ -500,13 +503,16 @@ class CrmLead(models.Model):
                 )
             if row["revenue"]:
                 previous = lead.prospect_revenue_previous
+                drop = round(100 - 100 * lead.pyramid_revenue / previous)
+                revenue = f"{lead.pyramid_revenue:,.0f}"
+                before = f"{previous:,.0f}"
                 reasons.append(
                     _(
                         "revenue down %(drop)s%% (%(revenue)s against %(previous)s "
                         "the window before)",
-                        drop=round(100 - 100 * lead.pyramid_revenue / previous),
-                        revenue=f"{lead.pyramid_revenue:,.0f}",
-                        previous=f"{previous:,.0f}",
+                        drop=drop,
+                        revenue=revenue,
+                        previous=before,
                     )
                 )
             if row["competitor"]:
