@@ -215,4 +215,6 @@ class TestDemoData(TransactionCase):
         self.assertTrue(leads.prospect_decision_maker_id, "decision makers known")
         referred = leads.filtered("prospect_referrer_id")
         self.assertTrue(referred, "referrals")
-        self.assertTrue(referred.prospect_referrer_id.prospect_referral_count)
+        self.assertTrue(
+            all(referred.prospect_referrer_id.mapped("prospect_referral_count"))
+        )
