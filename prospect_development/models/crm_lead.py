@@ -284,8 +284,9 @@ class CrmLead(models.Model):
         string="Customer's Latest Lead",
         readonly=True,
         copy=False,
-        help="The customer's most recent lead in this company: the one that "
-        "stands for the customer in the key-account lists and carries its to-dos.",
+        help="The customer's most recent open lead in this company (else its most "
+        "recent won one): the one that stands for the customer in the key-account "
+        "lists and carries its to-dos.",
     )
     prospect_at_risk_reason = fields.Char(
         string="Why at Risk", compute="_compute_prospect_at_risk_reason"
@@ -1343,7 +1344,9 @@ class CrmLead(models.Model):
                     "prospect_lost_to_competitor": today,
                 }
             )
-            (leads.filtered("active")[:1] or leads[:1])._prospect_warn_at_risk()
+            (
+                leads.filtered("prospect_account_lead")[:1] or leads[:1]
+            )._prospect_warn_at_risk()
 
     # ------------------------------------------------------------
     # RESCORING

@@ -174,8 +174,10 @@ class ProspectRescoreEngine(models.AbstractModel):
                                      AND %(is_lost)s) AS lost_day,
                        MAX(lead.prospect_at_risk_since) AS at_risk_since,
                        MIN(lead.date_potential_key) AS date_potential_key,
-                       -- the lead that carries the customer's to-dos
-                       MAX(lead.id) FILTER (WHERE lead.active) AS lead_id
+                       -- the lead that carries the customer's to-dos: its latest
+                       -- open one, else its latest won one
+                       COALESCE(MAX(lead.id) FILTER (WHERE %(is_open)s),
+                                MAX(lead.id) FILTER (WHERE lead.active)) AS lead_id
                   FROM crm_lead lead
                   JOIN res_partner partner ON partner.id = lead.partner_id
                   LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
