@@ -14,8 +14,16 @@ from datetime import timedelta
 
 from odoo.tools import SQL
 
-# Engagement points of one event, halved every ``score_half_life_days``.
-SCORE_POINTS = {"answer": 20, "meeting": 15, "activity_done": 10, "feedback": 25}
+# Engagement events of the prospect's own doing: together they make a burst of
+# interest.
+PROSPECT_SIGNALS = (
+    "reply",
+    "feedback",
+    "mail_open",
+    "link_click",
+    "page_view",
+    "form_submit",
+)
 
 # Urgency of the next contact: at most this many days away.
 URGENCY_LIMITS = (("urgent", 7), ("soon", 30), ("later", 90))
@@ -77,14 +85,20 @@ def grade(today, settings, lead="lead", stage="stage"):
     )
 
 
-def next_contact_date(is_open_expr, last_contact, created, interval):
-    """Last contact (or creation) plus the cadence interval; none when closed."""
+def next_contact_date(is_open_expr, last_contact, created, interval, planned):
+    """A date agreed with the prospect ("call again on") while it lies after the
+    last contact, else last contact (or creation) plus the cadence interval; none
+    when closed."""
     return SQL(
-        "CASE WHEN %s THEN COALESCE(%s, %s) + %s END",
-        is_open_expr,
-        last_contact,
-        created,
-        interval,
+        """CASE WHEN %(open)s THEN CASE
+            WHEN %(planned)s > COALESCE(%(last)s, %(created)s) THEN %(planned)s
+            ELSE COALESCE(%(last)s, %(created)s) + %(interval)s
+        END END""",
+        open=is_open_expr,
+        planned=planned,
+        last=last_contact,
+        created=created,
+        interval=interval,
     )
 
 
@@ -95,6 +109,22 @@ def urgency(next_date, today):
         for value, limit in URGENCY_LIMITS
     )
     return SQL("CASE WHEN %s IS NULL THEN NULL %s ELSE 'slow' END", next_date, bands)
+
+
+def decayed_points(points, date, today, half_life):
+    """Points of an event today: halved every ``half_life`` days since its day."""
+    return SQL(
+        "(%s * POWER(0.5, GREATEST(%s - (%s)::date, 0)::numeric / %s))",
+        points,
+        today,
+        date,
+        half_life,
+    )
+
+
+def engagement_score(decayed_sum):
+    """The engagement score of a lead from the sum of its decayed points: 0-100."""
+    return SQL("LEAST(100, GREATEST(0, ROUND(COALESCE(%s, 0))))::int", decayed_sum)
 
 
 def development_cost(logged, touches, settings):

@@ -12,9 +12,11 @@ from . import prospect_cadence_rule
 from . import prospect_care_engine
 from . import prospect_care_holiday
 from . import prospect_care_log
+from . import prospect_engagement_event
 from . import prospect_feedback_card
 from . import prospect_lead_history
 from . import prospect_rescore_engine
+from . import prospect_score_rule
 from . import prospect_sequence
 from . import prospect_sequence_enrollment
 from . import prospect_sequence_engine

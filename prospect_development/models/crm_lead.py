@@ -1,6 +1,6 @@
-from datetime import date
+from datetime import date, timedelta
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, email_domain_extract, email_normalize
 
@@ -47,6 +47,7 @@ class CrmLead(models.Model):
         "last_contact_date": "date",
         "create_date": "timestamp",
         "next_contact_date": "date",
+        "next_contact_planned": "date",
         "development_cost_logged": "numeric",
         "development_cost": "numeric",
         "touch_count": "int4",
@@ -120,13 +121,30 @@ class CrmLead(models.Model):
         store=True,
         help="Last contact (or creation) plus the contact interval of the grade.",
     )
+    next_contact_planned = fields.Date(
+        string="Next Contact Agreed",
+        copy=False,
+        tracking=True,
+        help='A date agreed with the prospect ("call again on"): the next contact '
+        "until it is reached, whatever the cadence says.",
+    )
     engagement_score = fields.Integer(
         readonly=True,
         copy=False,
         aggregator="avg",
-        help="Behaviour score from 0 to 100: replies, feedback, meetings and "
-        "activities done, fading with time. Above the threshold of the settings the "
-        "lead is ready for sales.",
+        help="Behaviour score from 0 to 100: the points of the prospect's signals "
+        "(replies, feedback, calls, mail opens, clicks, website visits...), each "
+        "halved every half-life of the settings. At the threshold of the settings "
+        "the lead goes to sales.",
+    )
+    prospect_event_ids = fields.One2many(
+        "prospect.engagement.event", "lead_id", string="Engagement Events"
+    )
+    date_interest_alert = fields.Datetime(
+        string="Interest Alert",
+        readonly=True,
+        copy=False,
+        help="When the salesperson was last alerted of a burst of interest.",
     )
     development_cost = fields.Monetary(
         currency_field="company_currency",
@@ -233,6 +251,7 @@ class CrmLead(models.Model):
 
     @api.depends(
         "last_contact_date",
+        "next_contact_planned",
         "create_date",
         "prospect_grade",
         "pyramid_tier",
@@ -258,9 +277,10 @@ class CrmLead(models.Model):
                 self.env["prospect.engine"]._now(),
             ),
             SQL("lead.interval_days"),
+            SQL("lead.next_contact_planned"),
         )
         rows = self._prospect_evaluate(
-            ["active", "last_contact_date", "create_date"],
+            ["active", "last_contact_date", "create_date", "next_contact_planned"],
             extra={"interval_days": ("int4", intervals)},
             next_date=next_date,
             urgency=rules.urgency(next_date, today),
@@ -487,6 +507,9 @@ class CrmLead(models.Model):
                 lambda lead: lead._prospect_is_from_prospect(message)
             )
             answered._prospect_register_reply(message)
+        self._prospect_record_message_event(message)
+        if self.env.context.get("prospect_no_contact"):
+            return result
         if self._prospect_is_contact(message):
             today = self.env["prospect.engine"]._today()
             # the author may be the prospect, who cannot write the lead
@@ -494,6 +517,36 @@ class CrmLead(models.Model):
                 lambda lead: (lead.last_contact_date or date.min) < today
             ).last_contact_date = today
         return result
+
+    def _prospect_record_message_event(self, message):
+        """A reply of the prospect or an activity done is an engagement event (the
+        rules of ``_get_event_sources`` of the nightly run, which catches up what
+        did not come through here). A call logged with its outcome is recorded as
+        that outcome instead (context ``prospect_call_outcome``)."""
+        event_type = False
+        if message.prospect_auto_reply:
+            return
+        if message.mail_activity_type_id:
+            if not self.env.context.get("prospect_call_outcome"):
+                event_type = "activity_done"
+        elif message.message_type == "email":
+            staff = message.author_id.user_ids.filtered(lambda user: not user.share)
+            event_type = not staff and "reply"
+        if event_type:
+            self.env["prospect.engagement.event"]._record(
+                [
+                    {
+                        "lead_id": lead.id,
+                        "event_type": event_type,
+                        "date": message.date,
+                        "res_model": "mail.message",
+                        "res_id": message.id,
+                        "description": message.subject or False,
+                        "dedup_key": f"mail.message,{message.id},{event_type}",
+                    }
+                    for lead in self
+                ]
+            )
 
     def _prospect_is_contact(self, message):
         """Activity done, mail from the prospect (not an automatic reply), or
@@ -525,6 +578,19 @@ class CrmLead(models.Model):
             "target": "new",
             "context": {"default_lead_ids": self.ids},
         }
+
+    def action_view_prospect_events(self):
+        """ "Why this score": the lead's signals, newest first, with what each
+        still adds to the score today."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "prospect_development.action_prospect_engagement_event_lead"
+        )
+        action["domain"] = [("lead_id", "=", self.id)]
+        action["display_name"] = self.env._(
+            "Why this score: %(score)s", score=self.engagement_score
+        )
+        return action
 
     def action_prospect_recycle(self):
         """Bring abandoned leads back, as suspects to develop anew."""
@@ -661,6 +727,166 @@ class CrmLead(models.Model):
             card.bounced = True
         self._prospect_stop_sequences("bounce")
         return result
+
+    # ------------------------------------------------------------
+    # SIGNALS
+    # ------------------------------------------------------------
+
+    def _prospect_apply_events(self, events):
+        """What new ``events`` change on these leads at once: the score, the
+        hand-off to sales, the interest alert."""
+        self._prospect_update_score()
+        self._prospect_alert_interest(events)
+
+    def _prospect_update_score(self):
+        """The engagement score of these leads from their events, by the rule the
+        nightly run applies; leads reaching the threshold go to sales."""
+        settings = self.env["prospect.settings"]._get()
+        self.env["prospect.engagement.event"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT event.lead_id, %(score)s
+                  FROM prospect_engagement_event event
+                 WHERE event.lead_id = ANY(%(ids)s)
+                 GROUP BY event.lead_id
+                """,
+                score=rules.engagement_score(
+                    SQL(
+                        "SUM(%s)",
+                        rules.decayed_points(
+                            SQL("event.points"),
+                            SQL("event.date"),
+                            self.env["prospect.engine"]._today(),
+                            settings["score_half_life_days"],
+                        ),
+                    )
+                ),
+                ids=list(self.ids),
+            )
+        )
+        scores = dict(self.env.cr.fetchall())
+        # the engine's column, moved by a signal (maybe the prospect's own)
+        leads = self.sudo()
+        for lead in leads:
+            score = scores.get(lead.id, 0)
+            if lead.engagement_score != score:
+                lead.engagement_score = score
+        over = leads.filtered(
+            lambda lead: lead.engagement_score >= settings["score_threshold"]
+        )
+        ready = over.filtered(lambda lead: not lead.date_sales_ready)
+        ready = ready._prospect_filter(rules.is_open())
+        if ready:
+            ready.date_sales_ready = self.env["prospect.engine"]._today()
+            ready._prospect_hand_to_sales()
+        # back over the threshold after falling under it: out of nurturing again
+        (over - ready)._prospect_stop_nurture()
+
+    def _prospect_hand_to_sales(self):
+        """These leads just reached the sales-ready score: a to-do for their
+        salesperson (or team leader), in their language, and out of nurturing."""
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        today = self.env["prospect.engine"]._today()
+        values = []
+        for lead in self:
+            owner = lead.user_id or lead.team_id.user_id
+            if owner:
+                values.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": lead.id,
+                        "activity_type_id": todo.id,
+                        "user_id": owner.id,
+                        "summary": self.with_context(lang=owner.lang).env._(
+                            "Sales-ready: engagement score %(score)s",
+                            score=lead.engagement_score,
+                        ),
+                        "date_deadline": today,
+                    }
+                )
+        self.env["mail.activity"].sudo().create(values)
+        self._prospect_stop_nurture()
+
+    def _prospect_stop_nurture(self):
+        """The nurturing is over: the salesperson takes these leads from here."""
+        if self:
+            self.env["prospect.sequence.enrollment"].sudo().search(
+                [
+                    ("lead_id", "in", self.ids),
+                    ("state", "=", "running"),
+                    ("sequence_id.is_nurture", "=", True),
+                ]
+            )._stop("sales_ready")
+
+    def _prospect_alert_interest(self, events):
+        """Alert the salesperson at once of a burst of interest: at least
+        ``burst_events`` signals of the prospect within ``burst_hours``, or one
+        hot signal (a hot page); once per burst."""
+        settings = self.env["prospect.settings"]._get()
+        now = fields.Datetime.now()
+        since = now - timedelta(hours=settings["burst_hours"])
+        signals = events.filtered(
+            lambda event: event.event_type in rules.PROSPECT_SIGNALS or event.is_hot
+        )
+        if not signals:
+            return
+        counts = dict(
+            self.env["prospect.engagement.event"]
+            .sudo()
+            ._read_group(
+                [
+                    ("lead_id", "in", signals.lead_id.ids),
+                    ("event_type", "in", rules.PROSPECT_SIGNALS),
+                    ("date", ">=", since),
+                ],
+                ["lead_id"],
+                ["__count"],
+            )
+        )
+        hot = signals.filtered("is_hot").lead_id
+        for lead in signals.lead_id.sudo()._prospect_filter(rules.is_open()):
+            count = counts.get(lead, 0)
+            if lead.date_interest_alert and lead.date_interest_alert >= since:
+                continue
+            if lead not in hot and count < settings["burst_events"]:
+                continue
+            lead._prospect_send_interest_alert(
+                count, signals.filtered(lambda event, lead=lead: event.lead_id == lead)
+            )
+
+    def _prospect_send_interest_alert(self, count, events):
+        """An activity and a Discuss notification for the salesperson."""
+        self.ensure_one()
+        self.date_interest_alert = fields.Datetime.now()
+        owner = self.user_id or self.team_id.user_id
+        if not owner:
+            return
+        hot = events.filtered("is_hot")[:1]
+        # OdooBot tells: the signal may come from the prospect on a public page
+        lead = self.with_user(SUPERUSER_ID).with_context(lang=owner.lang)
+        if hot:
+            summary = lead.env._(
+                "Hot interest: %(what)s", what=hot.description or hot.event_type
+            )
+        else:
+            summary = lead.env._(
+                "Showing interest now: %(count)s signals within %(hours)s hours",
+                count=count,
+                hours=self.env["prospect.settings"]._get()["burst_hours"],
+            )
+        lead.activity_schedule(
+            "mail.mail_activity_data_call",
+            date_deadline=self.env["prospect.engine"]._today(),
+            user_id=owner.id,
+            summary=summary,
+        )
+        lead.message_post(
+            body=summary,
+            partner_ids=owner.partner_id.ids,
+            subtype_xmlid="mail.mt_note",
+        )
 
     # ------------------------------------------------------------
     # RESCORING

@@ -391,12 +391,7 @@ class ProspectFeedbackCard(models.Model):
         self.ensure_one()
         lead = self.lead_id
         author = lead.partner_id or self.env.ref("base.partner_root")
-        values = {
-            "engagement_score": min(
-                100, lead.engagement_score + rules.SCORE_POINTS["feedback"]
-            ),
-            "last_contact_date": fields.Date.context_today(self),
-        }
+        values = {"last_contact_date": fields.Date.context_today(self)}
         if self.interest and lead._prospect_filter(rules.is_open()):
             values["need_status"] = NEED_OF_INTEREST[self.interest]
         # the need changed because the prospect said so, not the public user
@@ -411,6 +406,22 @@ class ProspectFeedbackCard(models.Model):
             author_id=author.id,
         )
         card._schedule_followups()
+        self.env["prospect.engagement.event"]._record(
+            [
+                {
+                    "lead_id": lead.id,
+                    "event_type": event_type,
+                    "date": self.date_answered,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "sequence_id": self.sequence_id.id,
+                    "description": self.step_id.name,
+                    "dedup_key": f"{self._name},{self.id},{event_type}",
+                }
+                for event_type in ("feedback", "opt_out")
+                if event_type == "feedback" or self.opt_out
+            ]
+        )
         if self.opt_out:
             email = email_normalize(lead.partner_id.email or lead.email_from)
             if email:

@@ -64,6 +64,7 @@ class ProspectRescoreEngine(models.AbstractModel):
         the ranges of ids to write, a batch each."""
         settings = self.env["prospect.settings"]._get()
         today = self._today()
+        self._sync_events(today)
         self._prepare_customer_tiers(settings, today)
         self._prepare_lead_contacts(settings, today)
         self._prepare_cadence_matrix()
@@ -75,7 +76,7 @@ class ProspectRescoreEngine(models.AbstractModel):
         count, ready_ids = self._rescore_batch(low, high, self._today())
         self.env["crm.lead"].invalidate_model([*ENGINE_COLUMNS, "prospect_history_ids"])
         self.env["prospect.lead.history"].invalidate_model()
-        self._schedule_sales_ready(ready_ids)
+        self.env["crm.lead"].browse(ready_ids)._prospect_hand_to_sales()
         return count
 
     # ------------------------------------------------------------
@@ -157,56 +158,141 @@ class ProspectRescoreEngine(models.AbstractModel):
 
     @api.model
     def _behaviour_events_query(self):
-        """What the prospect and the salespeople did on each lead:
-        ``lead_id, day, points, is_answer, is_touch``.
+        """Contacts of every lead: ``lead_id, day, is_answer, is_touch,
+        is_contact``.
 
-        An answer is a mail from outside the company, automatic replies (out of
-        office) left out; a touch is an activity done or a message sent by an
-        internal user to the followers. Points feed the engagement score, as do
-        the answered feedback cards of the sequences."""
+        An answer is a mail from outside the company (automatic replies left out),
+        an answered feedback card, or a call whose outcome says the prospect
+        answered; a touch is an activity done or a message sent by an internal user
+        to the followers. A call nobody answered is a touch but no contact: the
+        last contact date stays where it was."""
         return SQL(
             """
             SELECT message.res_id AS lead_id,
                    message.date::date AS day,
-                   CASE
-                       WHEN message.message_type = 'email' AND staff.id IS NULL
-                           THEN %(answer_points)s
-                       WHEN message.mail_activity_type_id IS NOT NULL
-                           THEN %(activity_points)s
-                       ELSE 0
-                   END AS points,
-                   message.message_type = 'email' AND staff.id IS NULL AS is_answer,
+                   (message.message_type = 'email' AND staff.id IS NULL)
+                       OR COALESCE(outcome.answered, FALSE) AS is_answer,
                    message.mail_activity_type_id IS NOT NULL
                        OR (message.message_type IN ('comment', 'email_outgoing')
                            AND message.subtype_id = %(comment)s
-                           AND staff.id IS NOT NULL) AS is_touch
+                           AND staff.id IS NOT NULL) AS is_touch,
+                   outcome.answered IS NOT FALSE AS is_contact
               FROM mail_message message
               LEFT JOIN res_users staff ON staff.partner_id = message.author_id
                                        AND NOT staff.share
+              LEFT JOIN prospect_engagement_event outcome
+                     ON outcome.res_model = 'mail.message'
+                    AND outcome.res_id = message.id
+                    AND outcome.event_type = 'call_outcome'
              WHERE message.model = 'crm.lead'
                AND message.prospect_auto_reply IS NOT TRUE
              UNION ALL
-            SELECT event.opportunity_id, event.start::date, %(meeting_points)s,
-                   FALSE, TRUE
+            SELECT event.opportunity_id, event.start::date, FALSE, TRUE, TRUE
               FROM calendar_event event
              WHERE event.opportunity_id IS NOT NULL AND event.active
                AND event.start <= %(now)s
              UNION ALL
-            SELECT card.lead_id, card.date_answered::date, %(feedback_points)s,
-                   TRUE, FALSE
+            SELECT card.lead_id, card.date_answered::date, TRUE, FALSE, TRUE
               FROM prospect_feedback_card card
              WHERE card.date_answered IS NOT NULL
             """,
             comment=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment"),
             now=self._now(),
-            answer_points=rules.SCORE_POINTS["answer"],
-            activity_points=rules.SCORE_POINTS["activity_done"],
-            meeting_points=rules.SCORE_POINTS["meeting"],
-            feedback_points=rules.SCORE_POINTS["feedback"],
         )
 
+    @api.model
+    def _get_event_sources(self, since):
+        """The signals other records hold, as engagement events: ``lead_id,
+        event_type, date, res_model, res_id, description``, from ``since`` (all
+        when None). The nightly run records those that did not come through the
+        live hooks; companion add-ons add their sources."""
+        since = since or "-infinity"
+        return [
+            SQL(
+                """
+                SELECT message.res_id AS lead_id,
+                       CASE WHEN message.mail_activity_type_id IS NOT NULL
+                            THEN 'activity_done' ELSE 'reply' END AS event_type,
+                       message.date, 'mail.message' AS res_model,
+                       message.id AS res_id, message.subject AS description
+                  FROM mail_message message
+                 WHERE message.model = 'crm.lead' AND message.date >= %(since)s
+                   AND message.prospect_auto_reply IS NOT TRUE
+                   AND (message.mail_activity_type_id IS NOT NULL
+                        OR (message.message_type = 'email' AND NOT EXISTS (
+                            SELECT 1 FROM res_users staff
+                             WHERE staff.partner_id = message.author_id
+                               AND NOT staff.share)))
+                   -- a call logged with its outcome is recorded as that outcome
+                   AND NOT EXISTS (
+                       SELECT 1 FROM prospect_engagement_event outcome
+                        WHERE outcome.res_model = 'mail.message'
+                          AND outcome.res_id = message.id
+                          AND outcome.event_type = 'call_outcome')
+                """,
+                since=since,
+            ),
+            SQL(
+                """
+                SELECT event.opportunity_id, 'meeting', event.start,
+                       'calendar.event', event.id, event.name
+                  FROM calendar_event event
+                 WHERE event.opportunity_id IS NOT NULL AND event.active
+                   AND event.start <= %(now)s AND event.start >= %(since)s
+                """,
+                now=self._now(),
+                since=since,
+            ),
+            SQL(
+                """
+                SELECT card.lead_id, kind.event_type, card.date_answered,
+                       'prospect.feedback.card', card.id, NULL
+                  FROM prospect_feedback_card card
+                  JOIN (VALUES ('feedback', FALSE), ('opt_out', TRUE))
+                       AS kind(event_type, opt_out)
+                    ON NOT kind.opt_out OR card.opt_out
+                 WHERE card.date_answered >= %(since)s
+                """,
+                since=since,
+            ),
+        ]
+
+    def _sync_events(self, today):
+        """Record, in one statement, the signals of the last days (of all time on
+        the first run) that are not events yet: replies and activities done posted
+        without the live hooks (imports, scripts), meetings that were held."""
+        self.env["prospect.engagement.event"].flush_model()
+        self.env.cr.execute("SELECT EXISTS (SELECT 1 FROM prospect_engagement_event)")
+        since = today - timedelta(days=7) if self.env.cr.fetchone()[0] else None
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO prospect_engagement_event
+                       (lead_id, company_id, user_id, team_id, pyramid_tier,
+                        prospect_grade, event_type, points, date, res_model, res_id,
+                        description, dedup_key,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT lead.id, lead.company_id, lead.user_id, lead.team_id,
+                       lead.pyramid_tier, lead.prospect_grade, source.event_type,
+                       rule.points, source.date, source.res_model, source.res_id,
+                       LEFT(source.description, 200),
+                       source.res_model || ',' || source.res_id || ','
+                           || source.event_type,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
+                       NOW() AT TIME ZONE 'UTC'
+                  FROM (%(sources)s) AS source
+                  JOIN crm_lead lead ON lead.id = source.lead_id
+                  JOIN prospect_score_rule rule ON rule.event_type = source.event_type
+                ON CONFLICT (dedup_key) DO NOTHING
+                """,
+                sources=SQL(" UNION ALL ").join(self._get_event_sources(since)),
+                uid=self.env.uid,
+            )
+        )
+        self.env["prospect.engagement.event"].invalidate_model()
+
     def _prepare_lead_contacts(self, settings, today):
-        half_life = settings["score_half_life_days"]
+        """Contact statistics and engagement score of every lead that has any."""
         self.env.cr.execute(
             SQL(
                 """
@@ -215,24 +301,44 @@ class ProspectRescoreEngine(models.AbstractModel):
             last_answer AS (
                 SELECT lead_id, MAX(day) FILTER (WHERE is_answer) AS day
                   FROM event GROUP BY lead_id
+            ),
+            contact AS (
+                SELECT event.lead_id,
+                       MAX(event.day) FILTER (WHERE (is_answer OR is_touch)
+                                                AND is_contact) AS last_contact,
+                       COUNT(*) FILTER (WHERE is_touch) AS touches,
+                       COUNT(*) FILTER (WHERE is_touch AND event.day > COALESCE(
+                           last_answer.day, '-infinity')) AS unanswered,
+                       MIN(event.day) FILTER (WHERE is_touch AND event.day > COALESCE(
+                           last_answer.day, '-infinity')) AS first_unanswered
+                  FROM event
+                  JOIN last_answer ON last_answer.lead_id = event.lead_id
+                 GROUP BY event.lead_id
+            ),
+            score AS (
+                SELECT event.lead_id, %(score)s AS score
+                  FROM prospect_engagement_event event
+                 GROUP BY event.lead_id
             )
-            SELECT event.lead_id,
-                   MAX(event.day) FILTER (WHERE is_answer OR is_touch) AS last_contact,
-                   COUNT(*) FILTER (WHERE is_touch) AS touches,
-                   COUNT(*) FILTER (WHERE is_touch AND event.day > COALESCE(
-                       last_answer.day, '-infinity')) AS unanswered,
-                   MIN(event.day) FILTER (WHERE is_touch AND event.day > COALESCE(
-                       last_answer.day, '-infinity')) AS first_unanswered,
-                   LEAST(100, ROUND(SUM(points * POWER(0.5,
-                       (%(today)s - event.day)::numeric / %(half_life)s))))::int
-                       AS score
-              FROM event
-              JOIN last_answer ON last_answer.lead_id = event.lead_id
-             GROUP BY event.lead_id
+            SELECT COALESCE(contact.lead_id, score.lead_id) AS lead_id,
+                   contact.last_contact, contact.touches, contact.unanswered,
+                   contact.first_unanswered, score.score,
+                   score.lead_id IS NOT NULL AS has_events
+              FROM contact
+              FULL JOIN score ON score.lead_id = contact.lead_id
             """,
                 events=self._behaviour_events_query(),
-                today=today,
-                half_life=half_life,
+                score=rules.engagement_score(
+                    SQL(
+                        "SUM(%s)",
+                        rules.decayed_points(
+                            SQL("event.points"),
+                            SQL("event.date"),
+                            today,
+                            settings["score_half_life_days"],
+                        ),
+                    )
+                ),
             )
         )
         self.env.cr.execute(
@@ -282,6 +388,7 @@ class ProspectRescoreEngine(models.AbstractModel):
             WITH scored AS (
                 SELECT lead.id, lead.write_date, %(old_values)s,
                        lead.create_date::date AS created,
+                       lead.next_contact_planned,
                        lead.key_account_colour IS NOT NULL AS is_key,
                        %(is_open)s AS is_open,
                        %(expected_value)s AS expected_value,
@@ -335,8 +442,8 @@ class ProspectRescoreEngine(models.AbstractModel):
                 tier=rules.lead_tier(
                     SQL("customer.tier"),
                     SQL(
-                        "COALESCE(contact.last_contact, lead.last_contact_date)"
-                        " IS NOT NULL"
+                        "(COALESCE(contact.last_contact, lead.last_contact_date)"
+                        " IS NOT NULL OR COALESCE(contact.has_events, FALSE))"
                     ),
                 ),
                 grade=rules.grade(today, settings),
@@ -350,6 +457,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                     SQL("scored.last_contact_date"),
                     SQL("scored.created"),
                     SQL("cadence.interval_days"),
+                    SQL("scored.next_contact_planned"),
                 ),
                 urgency=rules.urgency(SQL("planned.next_contact_date"), today),
                 abandon=rules.abandon(SQL("planned.is_open"), silence, too_costly),
@@ -454,29 +562,3 @@ class ProspectRescoreEngine(models.AbstractModel):
         )
         count, ready_ids = self.env.cr.fetchone()
         return count, ready_ids or []
-
-    def _schedule_sales_ready(self, lead_ids):
-        """A to-do for the salesperson (or the team leader) of each lead that just
-        reached the sales-ready score, in their language; once per lead
-        (``date_sales_ready``)."""
-        todo = self.env.ref("mail.mail_activity_data_todo")
-        model_id = self.env["ir.model"]._get_id("crm.lead")
-        values = []
-        for lead in self.env["crm.lead"].browse(lead_ids):
-            owner = lead.user_id or lead.team_id.user_id
-            if not owner:
-                continue
-            values.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": lead.id,
-                    "activity_type_id": todo.id,
-                    "user_id": owner.id,
-                    "summary": self.with_context(lang=owner.lang).env._(
-                        "Sales-ready: engagement score %(score)s",
-                        score=lead.engagement_score,
-                    ),
-                    "date_deadline": self._today(),
-                }
-            )
-        self.env["mail.activity"].create(values)

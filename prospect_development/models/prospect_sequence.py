@@ -36,6 +36,13 @@ class ProspectSequence(models.Model):
         help="Every night, enrol the open leads that match the rule below and were "
         "never in this sequence.",
     )
+    is_nurture = fields.Boolean(
+        string="Nurturing",
+        help="Nurture the leads that are not ready for sales yet: enrol the leads of "
+        "the rule below whose engagement score is under the sales-ready threshold; "
+        "a lead reaching the threshold leaves the sequence and goes to its "
+        "salesperson, and is enrolled again if its score falls back.",
+    )
     enroll_domain = fields.Char(
         string="Enrolment Rule",
         default="[('pyramid_tier', '=', 'suspect')]",

@@ -22,6 +22,7 @@ STOP_REASONS = [
     ("opt_out", "Opted out"),
     ("no_email", "No valid email address"),
     ("manual", "Stopped by hand"),
+    ("sales_ready", "Sales-ready: handed to sales"),
 ]
 # Why the mail queue refused a mailing, as a reason to stop the enrolment.
 STOP_REASON_OF_FAILURE = {
@@ -200,7 +201,11 @@ class ProspectSequenceEnrollment(models.Model):
     @api.model
     def _action_enroll_by_rules(self):
         """Enrol, in set-based SQL, the open leads with an email that match an
-        automatic sequence's rule and were never in that sequence."""
+        automatic sequence's rule and were never in that sequence. Nurturing
+        sequences take the leads under the sales-ready score only, let go of those
+        that reached it, and take back those that fell under it again."""
+        threshold = self.env["prospect.settings"]._get()["score_threshold"]
+        self._stop_nurture_ready(threshold)
         enrolled = 0
         for sequence in self.env["prospect.sequence"].search(
             [("auto_enroll", "=", True)]
@@ -217,6 +222,8 @@ class ProspectSequenceEnrollment(models.Model):
                 domain += [("company_id", "in", [sequence.company_id.id, False])]
             if sequence.team_ids:
                 domain += [("team_id", "in", sequence.team_ids.ids)]
+            if sequence.is_nurture:
+                domain += [("engagement_score", "<", threshold)]
             leads = self.env["crm.lead"].with_context(active_test=False)._search(domain)
             self.env["crm.lead"].flush_model()
             self.flush_model()
@@ -237,11 +244,14 @@ class ProspectSequenceEnrollment(models.Model):
                        AND NOT EXISTS (
                            SELECT FROM prospect_sequence_enrollment enrollment
                             WHERE enrollment.lead_id = lead.id
-                              AND (enrollment.sequence_id = %(sequence)s
+                              AND ((enrollment.sequence_id = %(sequence)s
+                                    AND NOT (%(nurture)s AND enrollment.stop_reason
+                                             IS NOT DISTINCT FROM 'sales_ready'))
                                    OR enrollment.state = 'running'))
                     ON CONFLICT DO NOTHING
                     """,
                     sequence=sequence.id,
+                    nurture=sequence.is_nurture,
                     step=first.id,
                     delay=first.delay_days,
                     now=self.env["prospect.engine"]._now(),
@@ -254,6 +264,33 @@ class ProspectSequenceEnrollment(models.Model):
             self.invalidate_model()
             _logger.info("Prospect sequences: %s leads enrolled by rule", enrolled)
         return enrolled
+
+    @api.model
+    def _stop_nurture_ready(self, threshold):
+        """Leads nurtured to the sales-ready score leave their nurturing sequence
+        (the live path is ``crm.lead._prospect_update_score``)."""
+        self.flush_model()
+        self.env["crm.lead"].flush_model(["engagement_score"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE prospect_sequence_enrollment enrollment
+                   SET state = 'stopped', stop_reason = 'sales_ready',
+                       date_stopped = %(now)s, next_date = NULL, paused = FALSE,
+                       write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
+                  FROM prospect_sequence sequence, crm_lead lead
+                 WHERE enrollment.state = 'running'
+                   AND sequence.id = enrollment.sequence_id AND sequence.is_nurture
+                   AND lead.id = enrollment.lead_id
+                   AND lead.engagement_score >= %(threshold)s
+                """,
+                now=self.env["prospect.engine"]._now(),
+                uid=self.env.uid,
+                threshold=threshold,
+            )
+        )
+        if self.env.cr.rowcount:
+            self.invalidate_model()
 
     @api.model
     def _action_stop_unreachable(self):

@@ -29,6 +29,8 @@ SETTINGS = {
     "abandon_cost_factor": Setting(float, 1.0, 0.001, 1_000),
     "score_threshold": Setting(int, 60, 0, 100),
     "score_half_life_days": Setting(int, 30, 1, MAX_DAYS),
+    "burst_events": Setting(int, 3, 1, 1000),
+    "burst_hours": Setting(int, 24, 1, 24 * 31),
     "revenue_source": Setting(str, "won", None, None),
     "cost_per_touch": Setting(float, 0.0, 0, 1_000_000_000),
     "care_days_ahead": Setting(int, 7, 0, 366),

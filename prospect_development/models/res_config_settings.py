@@ -112,8 +112,21 @@ class ResConfigSettings(models.TransientModel):
         string="Score Half-life (days)",
         config_parameter=_param("score_half_life_days"),
         default=DEFAULTS["score_half_life_days"],
-        help="An answer, a meeting or an activity done counts half as much after "
-        "this many days.",
+        help="A signal of the prospect (an answer, a click, a visit...) counts half "
+        "as much after this many days.",
+    )
+    prospect_burst_events = fields.Integer(
+        string="Interest Alert: Signals",
+        config_parameter=_param("burst_events"),
+        default=DEFAULTS["burst_events"],
+        help="The salesperson is alerted at once when the prospect gives this many "
+        "signals (opens, clicks, visits, answers) within the hours below.",
+    )
+    prospect_burst_hours = fields.Integer(
+        string="Interest Alert: Within (hours)",
+        config_parameter=_param("burst_hours"),
+        default=DEFAULTS["burst_hours"],
+        help="The window of the interest alert, in hours; one alert per window.",
     )
     prospect_revenue_source = fields.Selection(
         [("won", "Won opportunities")],

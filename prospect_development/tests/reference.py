@@ -67,12 +67,24 @@ def prospect_grade(need_status, date_deadline, today, a_days, b_days, c_days):
     return "d"
 
 
-def next_contact_date(last_contact, created, interval):
-    """Last contact (or creation) plus the cadence interval."""
+def next_contact_date(last_contact, created, interval, planned=None):
+    """A date agreed after the last contact, else last contact (or creation) plus
+    the cadence interval."""
     start = last_contact or created
+    if planned and start and planned > start:
+        return planned
     if interval is None or not start:
         return None
     return start + timedelta(days=interval)
+
+
+def engagement_score(events, today, half_life):
+    """Sum of ``(points, day)`` halved every ``half_life`` days, bounded to 0-100."""
+    total = sum(
+        points * 0.5 ** (max((today - day).days, 0) / half_life)
+        for points, day in events
+    )
+    return min(100, max(0, math.floor(total + 0.5)))
 
 
 def contact_urgency(next_date, today):

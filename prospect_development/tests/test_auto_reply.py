@@ -163,7 +163,10 @@ class TestAutoReply(SequenceCase):
         self.assertEqual(lead.last_contact_date, self.today)
         self.env["crm.lead"]._action_prospect_rescore()
         self.assertEqual(lead.last_contact_date, self.today)
-        self.assertEqual(lead.engagement_score, rules.SCORE_POINTS["answer"])
+        self.assertEqual(
+            lead.engagement_score,
+            self.env.ref("prospect_development.score_rule_reply").points,
+        )
         self.assertEqual(lead.unanswered_touches, 0)
 
     # ------------------------------------------------------------

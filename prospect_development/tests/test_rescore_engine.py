@@ -70,6 +70,10 @@ class TestRescoreEngine(ProspectCase):
     def _backdate(self, lead, message, days_ago, previous_contact):
         """As if the message had been posted ``days_ago`` days ago."""
         message.date = fields.Datetime.now() - timedelta(days=days_ago)
+        # and so the signal it gave
+        self.env["prospect.engagement.event"].search(
+            [("res_model", "=", "mail.message"), ("res_id", "=", message.id)]
+        ).write({"date": message.date})
         day = self.today - timedelta(days=days_ago)
         lead.last_contact_date = max(filter(None, [previous_contact, day]))
         return message
@@ -299,7 +303,10 @@ class TestRescoreEngine(ProspectCase):
     def test_an_edit_during_the_run_is_not_overwritten(self):
         lead = self.leads[12]
         self.engine._run()
-        self._post_answer(lead)  # the night will have something to write
+        # a touch: the night will have something to write
+        lead.message_post(
+            body="Any news?", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
         self.env.flush_all()
         bounds = self.engine.with_context(prospect_batch_size=1000)._prepare()
         # the salesperson saves the lead after the rescoring read it
@@ -314,10 +321,10 @@ class TestRescoreEngine(ProspectCase):
             self.engine._rescore_batch(low, high, self.today)
         lead.invalidate_recordset()
         self.assertEqual(lead.prospect_grade, "e", "the salesperson's change stands")
-        self.assertEqual(lead.engagement_score, 0, "left for the next run")
+        self.assertEqual(lead.touch_count, 0, "left for the next run")
         self.engine._run()
         self.assertEqual(lead.prospect_grade, "e")
-        self.assertEqual(lead.engagement_score, 20)
+        self.assertEqual(lead.touch_count, 1)
 
     def test_run_leaves_no_temporary_table(self):
         self.engine._run()
