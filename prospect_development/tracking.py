@@ -16,7 +16,7 @@ from datetime import datetime
 # the receiving gateway's scanners (Safe Links, Defender, Proofpoint...), which
 # fetch every image and link at delivery, whatever the user agent they show.
 GRACE_SECONDS = 60
-# An open (or a click on one link) of one mail counts once per window.
+# An open (or a click on one link) of one mail counts once within this many seconds.
 WINDOW_SECONDS = 3600
 
 # User agents of what fetches mail content without a person behind it (regular
@@ -78,8 +78,10 @@ def too_early(date_delivered, now):
 
 
 def dedup_key(event_type, card_id, now, link_id=None):
-    """The key of an open or a click of one mail: the same within one window, so
-    a repeated, replayed or concurrent request adds no second event."""
+    """The key of an open or a click of one mail in the window of clock time
+    ``now`` falls in: two identical requests at the same moment, each unaware of
+    the other, write one event (the window itself slides: a request is first
+    checked against the events of the last ``WINDOW_SECONDS``)."""
     window = int((now - _EPOCH).total_seconds()) // WINDOW_SECONDS
     if link_id:
         return f"{event_type}:card{card_id}:link{link_id}:{window}"

@@ -11,9 +11,11 @@ class MailMail(models.Model):
         tracking ignores what the receiving side's scanners fetch right then.
         Before super(), which deletes the mails set to auto-delete."""
         sent = self.filtered(
-            lambda mail: mail.state == "sent"
-            and mail.model == "crm.lead"
-            and mail.mail_message_id
+            lambda mail: (
+                mail.state == "sent"
+                and mail.model == "crm.lead"
+                and mail.mail_message_id
+            )
         )
         if sent:
             self.env["prospect.feedback.card"].sudo()._set_delivered(

@@ -126,13 +126,15 @@ class ProspectFeedbackCard(models.Model):
     def _get_open_url(self, base_url=None):
         """The open pixel of this mailing."""
         self.ensure_one()
-        base_url = base_url or self.lead_id.get_base_url()
+        if base_url is None:
+            base_url = self.lead_id.get_base_url()
         return f"{base_url}/prospect/track/{self.sudo().token}/blank.gif"
 
     def _get_click_url(self, code, base_url=None):
         """The tracked address of the link.tracker ``code`` in this mailing."""
         self.ensure_one()
-        base_url = base_url or self.lead_id.get_base_url()
+        if base_url is None:
+            base_url = self.lead_id.get_base_url()
         return f"{base_url}/r/{code}/p/{self.sudo().token}"
 
     @api.model
@@ -190,8 +192,12 @@ class ProspectFeedbackCard(models.Model):
             .sudo()
             .search_or_create([{"url": url, "title": url} for url in urls])
         )
-        codes = self.env["link.tracker.code"].sudo().search_fetch(
-            [("link_id", "in", trackers.ids)], ["code", "link_id"], order="id"
+        codes = (
+            self.env["link.tracker.code"]
+            .sudo()
+            .search_fetch(
+                [("link_id", "in", trackers.ids)], ["code", "link_id"], order="id"
+            )
         )
         # the newest code of a link is its current one, as link.tracker reads it
         code_of_link = {code.link_id.id: code.code for code in codes}
@@ -225,21 +231,34 @@ class ProspectFeedbackCard(models.Model):
         """Record an open (``mail_open``) or a click on ``link`` (``link_click``,
         a link.tracker) of the mailing of ``token``, if it counts: the mail was
         delivered more than a few seconds ago, the card is still valid or its
-        enrolment still runs, and this mail saw no such event in this window.
-        Anything else (unknown, forged, replayed token) records nothing. To be
-        called as sudo: the token is the visitor's only credential. Returns the
-        events created."""
+        enrolment still runs, and this mail saw no such event (on this link) in
+        the last window. Anything else (unknown, forged, replayed token) records
+        nothing. To be called as sudo: the token is the visitor's only credential.
+        Returns the events created."""
         events = self.env["prospect.engagement.event"]
         if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
             return events
         self.flush_model()
+        events.flush_model()
         self.env["prospect.sequence.enrollment"].flush_model(["state"])
-        # one indexed lookup (the token is unique), what the checks need with it
+        now = fields.Datetime.now()
+        url = link.url if link else None
+        # one indexed lookup (the token is unique) with what the checks need
         self.env.cr.execute(
             SQL(
                 """
                 SELECT card.id, card.lead_id, card.sequence_id, card.date_delivered,
-                       card.date_expire, enrollment.state, message.subject
+                       card.date_expire, enrollment.state, message.subject,
+                       EXISTS (
+                           SELECT FROM prospect_engagement_event event
+                            WHERE event.lead_id = card.lead_id
+                              AND event.date > %(since)s
+                              AND event.res_model = %(model)s
+                              AND event.res_id = card.id
+                              AND event.event_type = %(event_type)s
+                              AND (%(url)s::varchar IS NULL
+                                   OR event.description = %(url)s)
+                       )
                   FROM prospect_feedback_card card
                   JOIN prospect_sequence_enrollment enrollment
                     ON enrollment.id = card.enrollment_id
@@ -247,17 +266,21 @@ class ProspectFeedbackCard(models.Model):
                  WHERE card.token = %(token)s
                 """,
                 token=token,
+                since=now - timedelta(seconds=tracking.WINDOW_SECONDS),
+                model=self._name,
+                event_type=event_type,
+                url=url,
             )
         )
         row = self.env.cr.fetchone()
         if not row:
             return events
-        card_id, lead_id, sequence_id, delivered, expire, state, subject = row
-        now = fields.Datetime.now()
-        if tracking.too_early(delivered, now):
+        card_id, lead_id, sequence_id, delivered, expire, state, subject, seen = row
+        if seen or tracking.too_early(delivered, now):
             return events
         if state != "running" and expire < now:
             return events
+        # the key of the window: two identical requests at once write one event
         return events._record(
             [
                 {
@@ -267,7 +290,7 @@ class ProspectFeedbackCard(models.Model):
                     "res_model": self._name,
                     "res_id": card_id,
                     "sequence_id": sequence_id,
-                    "description": link.url if link else subject,
+                    "description": url or subject,
                     "dedup_key": tracking.dedup_key(
                         event_type, card_id, now, link_id=link and link.id
                     ),

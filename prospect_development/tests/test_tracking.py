@@ -64,7 +64,8 @@ class TestTracking(SequenceCase, HttpCase):
 <p>Hello,</p>
 <p><a href="{PRICING}">Our prices</a>, on <a href="{WEBSITE}">our site</a>;
 the <a href="{PRICING}">prices</a> again.</p>
-<p><a t-att-href="ctx.get('prospect_feedback_urls', {{}}).get(object.id)">Tell us</a></p>
+<p><a t-att-href="ctx.get('prospect_feedback_urls', {{}}).get(object.id)"
+>Tell us</a></p>
 <p><a href="/unsubscribe_from_list">Unsubscribe</a>
 <a href="mailto:sales@pyramid-test.example.com">Write to us</a>
 <a href="#top">Top</a></p>
@@ -240,6 +241,26 @@ the <a href="{PRICING}">prices</a> again.</p>
         self.assertEqual(len(self._events(lead)), 2)
         tracker.invalidate_recordset()
         self.assertEqual(tracker.count, 1)
+
+    def test_window_slides(self):
+        lead, card, mail = self._mailing()
+        self._deliver(mail, minutes_ago=120)
+        self._get(card._get_open_url())
+        opened = self._events(lead, "mail_open")
+        self.assertEqual(len(opened), 1)
+        # opened half an hour ago, in the previous hour of the clock: still once
+        opened.write(
+            {
+                "date": fields.Datetime.now() - timedelta(minutes=30),
+                "dedup_key": "mail_open:previous-hour",
+            }
+        )
+        self._get(card._get_open_url())
+        self.assertEqual(len(self._events(lead, "mail_open")), 1)
+        # more than an hour ago: this is another open
+        opened.date = fields.Datetime.now() - timedelta(minutes=61)
+        self._get(card._get_open_url())
+        self.assertEqual(len(self._events(lead, "mail_open")), 2)
 
     def test_real_mail_clients_count(self):
         lead, card, mail = self._mailing()
