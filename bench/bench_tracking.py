@@ -5,8 +5,10 @@ the shipped *Direct Mail* sequence, each with the message of its first mailing o
 thread and its feedback card, delivered an hour ago), plus a few mailings queued by
 the sequence run itself (their pixel address is read from the queued mail); starts
 an Odoo server (``python3 -m odoo``, threaded: ``--workers 0``) on the benchmark
-database; then fires from a local load generator (threads, each with a keep-alive
-``http.client`` connection) the open requests, one per mailing, and prints the
+database; then fires from a local load generator (threads, each with an HTTP/1.1
+``http.client`` connection, opened again whenever the server closes it: Odoo's
+werkzeug server closes every connection) the open requests, one per mailing, and
+prints the
 median and p99 latency beside baselines measured in the same run on the same server:
 
 - link_tracker's ``/r/<code>``: Odoo's own counterpart of a tracked request (public
@@ -57,7 +59,11 @@ WARM_UP = 200
 def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--opens", type=int, default=10_000, help="measured opens")
-    parser.add_argument("--threads", type=int, default=4, help="load generator")
+    parser.add_argument("--threads", type=int, default=2, help="load generator")
+    parser.add_argument(
+        "--baseline", type=int, default=2_000, help="requests of each baseline"
+    )
+    parser.add_argument("--workers", type=int, default=0, help="of the Odoo server")
     parser.add_argument("--queued", type=int, default=20, help="sent by the run")
     parser.add_argument("--db", default="pd_bench_tracking")
     parser.add_argument("--keep", action="store_true", help="keep the database")
@@ -117,10 +123,11 @@ def populate(env, mails, queued):
                NOW() AT TIME ZONE 'UTC' - interval '1 day',
                %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
           FROM crm_lead lead
-         WHERE lead.name LIKE 'Reader %%'
+         WHERE lead.name LIKE %(pattern)s
          ORDER BY lead.id
          LIMIT %(mails)s
         """,
+            pattern="Reader %",
             sequence=sequence.id,
             second=second.id,
             uid=env.uid,
@@ -193,7 +200,7 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_server(db, port):
+def start_server(db, port, workers):
     server = subprocess.Popen(
         [
             sys.executable,
@@ -205,7 +212,7 @@ def start_server(db, port):
             f"--addons-path={addons_path()}",
             "--http-interface=127.0.0.1",
             f"--http-port={port}",
-            "--workers=0",
+            f"--workers={workers}",
             "--max-cron-threads=0",
             "--log-level=warn",
         ],
@@ -224,8 +231,8 @@ def start_server(db, port):
 
 
 def fire(port, paths, threads, expect):
-    """Latencies (ms) of GET ``paths``, spread over ``threads`` keep-alive
-    connections; every answer must have the status ``expect``."""
+    """Latencies (ms) of GET ``paths``, spread over ``threads`` connections;
+    every answer must have the status ``expect``."""
     latencies, errors = [], []
 
     def worker(chunk):
@@ -285,7 +292,10 @@ def p99(latencies):
 
 def main():
     args = parse_arguments()
-    print(f"# Tracking benchmark: {args.opens:,} opens, {args.threads} client threads")
+    print(
+        f"# Tracking benchmark: {args.opens:,} opens, {args.threads} client threads,"
+        f" Odoo server with --workers={args.workers}"
+    )
     registry = open_database(args.db)
     # the measured opens, the warm-up's and the one opened from many threads at once
     build_dataset(registry, populate, args.opens + WARM_UP + 1, args.queued)
@@ -312,19 +322,19 @@ def main():
     warm, concurrent, paths = paths[:WARM_UP], paths[WARM_UP], paths[WARM_UP + 1 :]
 
     port = free_port()
-    server = start_server(args.db, port)
+    server = start_server(args.db, port, args.workers)
     try:
         # warm-up: the server's registry and caches, and its database connections
         fire(port, warm, args.threads, 200)
         fire(port, ["/web/health"] * 200, args.threads, 200)
         fire(port, [f"/r/{code}" for code in codes] * 2, args.threads, 301)
         health, health_time = fire(
-            port, ["/web/health"] * len(paths), args.threads, 200
+            port, ["/web/health"] * args.baseline, args.threads, 200
         )
-        links = [f"/r/{codes[i % len(codes)]}" for i in range(len(paths))]
+        links = [f"/r/{codes[i % len(codes)]}" for i in range(args.baseline)]
         clicks, clicks_time = fire(port, links, args.threads, 301)
         opens, opens_time = fire(port, paths, args.threads, 200)
-        replays, replays_time = fire(port, paths, args.threads, 200)
+        replays, replays_time = fire(port, paths[: args.baseline], args.threads, 200)
         # the mailings the sequence run queued, by the pixel of their mail
         fire(port, queued_paths, args.threads, 200)
         statuses = all_at_once(port, concurrent, CONCURRENT)
