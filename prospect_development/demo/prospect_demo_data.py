@@ -423,6 +423,13 @@ PROSPECT_MAILS = {
 LIFE_SHARES = (("lapsed", 0.12), ("new", 0.18), ("returning", 0.03))
 # Chance that a salesperson does a due contact of a lead they work, each step.
 DILIGENCE = 0.85
+# Pages of the company's site the mailings link to (the first ones are the hot ones).
+DEMO_LINKS = (
+    "https://www.example.com/pricing",
+    "https://www.example.com/references",
+    "https://www.example.com/products/catalogue",
+    "https://www.example.com/blog/procurement-checklist",
+)
 # Weeks of direct-mail and feedback campaign at the end of the history.
 CAMPAIGN_WEEKS = 6
 
@@ -1273,7 +1280,12 @@ class _DemoGenerator:
                            %(day)s::timestamp + make_interval(
                                hours => 6 + MOD(id, 6), mins => MOD(id * 7, 60)),
                            %(now)s)
-                 WHERE id > %(after_id)s
+                 WHERE id > %(after_id)s;
+                -- and the signals they gave
+                UPDATE prospect_engagement_event event SET date = message.date
+                  FROM mail_message message
+                 WHERE event.res_model = 'mail.message' AND event.res_id = message.id
+                   AND message.id > %(after_id)s
                 """,
                 day=day,
                 now=self.now,
@@ -1281,6 +1293,7 @@ class _DemoGenerator:
             )
         )
         self.env["mail.message"].invalidate_model(["date"])
+        self.env["prospect.engagement.event"].invalidate_model(["date"])
 
     def _create_leads(self, plans, noon):
         if not plans:
@@ -1457,7 +1470,10 @@ class _DemoGenerator:
         if day == self.campaign_start:
             self._enrol(noon)
         for card in self.campaign_cards:
+            self._card_signals(card, previous, day)
             self._card_outcome(card, self._between(previous, day))
+        if day == self.today:
+            self._interest_burst(noon)
         after_message = self._last_id("mail_message")
         after_card = self._last_id("prospect_feedback_card")
         self.env["prospect.sequence.engine"].with_context(
@@ -1477,6 +1493,7 @@ class _DemoGenerator:
             ("prospect_development.prospect_sequence_direct_mail", "suspect", 60),
             ("prospect_development.prospect_sequence_feedback", "prospect", 30),
         )
+        nurture = self.env.ref("prospect_development.prospect_sequence_demo_nurture")
         for xmlid, tier, count in plan:
             leads = Lead.search(
                 [
@@ -1495,6 +1512,72 @@ class _DemoGenerator:
                     for lead in leads
                 ]
             )
+        # the nurturing sequence takes the cold prospects its rule names
+        nurture.auto_enroll = True
+        Enrollment._action_enroll_by_rules()
+
+    def _card_signals(self, card, previous, day):
+        """Opens and clicks of a mailing in the days after it was sent: a third of
+        the prospects open it, some more than once, one in ten clicks a link."""
+        rng = self.rng
+        values = []
+        opened = rng.random() < 0.35
+        for kind, share, url in (
+            ("mail_open", 1.0 if opened else 0.0, False),
+            ("mail_open", 0.3 if opened else 0.0, False),
+            ("link_click", 0.3 if opened else 0.0, rng.choice(DEMO_LINKS)),
+        ):
+            if rng.random() >= share:
+                continue
+            moment = self._moment(self._between(previous, day))
+            values.append(
+                {
+                    "lead_id": card.lead_id.id,
+                    "event_type": kind,
+                    "date": moment,
+                    "res_model": "prospect.feedback.card",
+                    "res_id": card.id,
+                    "sequence_id": card.sequence_id.id,
+                    "description": url or card.step_id.name,
+                    "dedup_key": f"demo:{card.id}:{kind}:{moment}",
+                }
+            )
+        if values:
+            self.env["prospect.engagement.event"].with_context(
+                prospect_now=self._noon(day)
+            )._record(values)
+
+    def _interest_burst(self, noon):
+        """Today, a prospect of the campaign comes back: opens the mailing again,
+        clicks through to the prices, reads the references; the salesperson is
+        alerted."""
+        card = self.campaign_cards.filtered(
+            lambda card: card.lead_id.active and card.lead_id.user_id
+        )[:1]
+        if not card:
+            return
+        lead = card.lead_id
+        signals = [
+            ("mail_open", card.step_id.name, 3),
+            ("link_click", DEMO_LINKS[0], 2),
+            ("link_click", DEMO_LINKS[1], 1),
+        ]
+        self.env["prospect.engagement.event"].with_context(prospect_now=noon)._record(
+            [
+                {
+                    "lead_id": lead.id,
+                    "event_type": kind,
+                    "date": noon - timedelta(hours=hours),
+                    "res_model": "prospect.feedback.card",
+                    "res_id": card.id,
+                    "sequence_id": card.sequence_id.id,
+                    "description": what,
+                    "dedup_key": f"demo:{card.id}:burst:{kind}:{hours}",
+                }
+                for kind, what, hours in signals
+            ]
+        )
+        self._register(lead, ["lead_interest_burst"])
 
     def _card_outcome(self, card, day):
         """What one mailing brought back, on ``day``: mostly nothing, as in real
@@ -1529,6 +1612,8 @@ class _DemoGenerator:
                     """
                     UPDATE prospect_feedback_card SET date_answered = %(moment)s
                      WHERE id = %(card)s;
+                    UPDATE prospect_engagement_event SET date = %(moment)s
+                     WHERE res_model = 'prospect.feedback.card' AND res_id = %(card)s;
                     UPDATE crm_lead SET last_contact_date = %(day)s
                      WHERE id = %(lead)s AND last_contact_date > %(day)s
                     """,

@@ -825,7 +825,7 @@ class CrmLead(models.Model):
         ``burst_events`` signals of the prospect within ``burst_hours``, or one
         hot signal (a hot page); once per burst."""
         settings = self.env["prospect.settings"]._get()
-        now = fields.Datetime.now()
+        now = self.env["prospect.engine"]._now()
         since = now - timedelta(hours=settings["burst_hours"])
         signals = events.filtered(
             lambda event: event.event_type in rules.PROSPECT_SIGNALS or event.is_hot
@@ -859,7 +859,7 @@ class CrmLead(models.Model):
     def _prospect_send_interest_alert(self, count, events):
         """An activity and a Discuss notification for the salesperson."""
         self.ensure_one()
-        self.date_interest_alert = fields.Datetime.now()
+        self.date_interest_alert = self.env["prospect.engine"]._now()
         owner = self.user_id or self.team_id.user_id
         if not owner:
             return

@@ -166,7 +166,7 @@ class ProspectEngagementEvent(models.Model):
             )
         }
         points = self._get_rule_points()
-        now = fields.Datetime.now()
+        now = self.env["prospect.engine"]._now()
         rows = []
         for vals in values_list:
             lead = leads.browse(vals["lead_id"])
@@ -217,6 +217,7 @@ class ProspectEngagementEvent(models.Model):
             )
         )
         events = self.browse(row[0] for row in self.env.cr.fetchall())
+        leads.invalidate_recordset(["prospect_event_ids"])
         if events:
             events.lead_id._prospect_apply_events(events)
         return events

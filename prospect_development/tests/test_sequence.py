@@ -15,35 +15,6 @@ from .common import SequenceCase
 
 @tagged("post_install", "-at_install")
 class TestSequence(SequenceCase):
-    def _lead(self, name="Lotus opportunity", **values):
-        return self._open_lead(
-            name,
-            **{
-                "partner_id": self.prospect.id,
-                "user_id": self.user_sales_salesman.id,
-                "team_id": self.sales_team_1.id,
-                **values,
-            },
-        )
-
-    def _enrol(self, leads):
-        return self.Enrollment.create(
-            [{"lead_id": lead.id, "sequence_id": self.sequence.id} for lead in leads]
-        )
-
-    def _queued(self, leads):
-        return (
-            self.env["mail.mail"]
-            .sudo()
-            .search(
-                [
-                    ("model", "=", "crm.lead"),
-                    ("res_id", "in", leads.ids),
-                    ("mail_message_id.message_type", "=", "email_outgoing"),
-                ]
-            )
-        )
-
     def _make_due(self, enrollments):
         enrollments.sudo().write(
             {"next_date": fields.Datetime.now() - timedelta(minutes=1)}
