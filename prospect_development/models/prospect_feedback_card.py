@@ -219,7 +219,7 @@ class ProspectFeedbackCard(models.Model):
                    AND date_delivered IS NULL
                 """,
                 # the clock the tracking routes compare with (not the transaction's)
-                now=fields.Datetime.now(),
+                now=self.env["prospect.engine"]._now(),
                 messages=messages.ids,
             )
         )
@@ -241,7 +241,7 @@ class ProspectFeedbackCard(models.Model):
         self.flush_model()
         events.flush_model()
         self.env["prospect.sequence.enrollment"].flush_model(["state"])
-        now = fields.Datetime.now()
+        now = self.env["prospect.engine"]._now()
         url = link.url if link else None
         # one indexed lookup (the token is unique) with what the checks need
         self.env.cr.execute(
