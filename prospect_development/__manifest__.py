@@ -20,10 +20,12 @@
         "data/prospect_sequence_data.xml",
         "data/prospect_care_holiday_data.xml",
         "data/prospect_score_rule_data.xml",
+        "data/prospect_call_outcome_data.xml",
         "wizard/prospect_abandon_wizard_views.xml",
         "wizard/prospect_handover_wizard_views.xml",
         "wizard/prospect_sequence_enroll_wizard_views.xml",
         "wizard/prospect_tier_report_views.xml",
+        "wizard/prospect_outcome_wizard_views.xml",
         "views/crm_lead_views.xml",
         "views/prospect_cadence_rule_views.xml",
         "views/prospect_care_holiday_views.xml",
@@ -34,8 +36,10 @@
         "views/prospect_feedback_templates.xml",
         "views/prospect_engagement_event_views.xml",
         "views/res_config_settings_views.xml",
+        "views/prospect_call_outcome_views.xml",
         "report/prospect_sequence_report_views.xml",
         "report/prospect_pyramid_views.xml",
+        "report/prospect_call_outcome_report_views.xml",
         "views/prospect_development_menus.xml",
     ],
     "demo": [
@@ -44,6 +48,7 @@
     "assets": {
         "web.assets_backend": [
             "prospect_development/static/src/scss/prospect_development.scss",
+            "prospect_development/static/src/activity/*.js",
         ],
         # graph and pivot views are loaded on first use, with their extensions
         "web.assets_backend_lazy": [

@@ -189,13 +189,71 @@ def revenue_tier(rank, total, settings):
     )
 
 
+def potential_key(projected_tier, tier):
+    """Its weighted open pipeline would rank the customer super or large, while its
+    revenue ranks it below large."""
+    return SQL(
+        "COALESCE(%s IN ('super', 'large') AND %s NOT IN ('super', 'large'), FALSE)",
+        projected_tier,
+        tier,
+    )
+
+
+def slipping_by_recency(last_purchase, usual_interval, today, settings):
+    """No purchase for longer than the usual interval times the settings' factor."""
+    return SQL(
+        "COALESCE(%s - %s > %s * %s, FALSE)",
+        today,
+        last_purchase,
+        settings["risk_recency_factor"],
+        usual_interval,
+    )
+
+
+def slipping_by_revenue(revenue, revenue_previous, settings):
+    """Revenue in the window fell by more than the settings' share against the
+    window of the same length before it."""
+    return SQL(
+        "COALESCE(%s > 0 AND %s < %s * (100 - %s) / 100.0, FALSE)",
+        revenue_previous,
+        revenue,
+        revenue_previous,
+        settings["risk_revenue_drop_pct"],
+    )
+
+
+def slipping_to_competitor(lost_day, last_purchase):
+    """A deal was lost to a competitor since the last purchase."""
+    return SQL(
+        "COALESCE(%s >= COALESCE(%s, '-infinity'::date), FALSE)",
+        lost_day,
+        last_purchase,
+    )
+
+
+def at_risk(watched, slipping, since, last_purchase):
+    """A watched customer (super, large, or a key account) is at risk from the day
+    it slips until it buys again: the episode ``since`` goes on until a purchase
+    on or after its first day."""
+    return SQL(
+        """(CASE WHEN %(since)s IS NOT NULL
+                      AND COALESCE(%(last)s < %(since)s, TRUE) THEN TRUE
+                 ELSE COALESCE(%(watched)s AND %(slipping)s, FALSE) END)""",
+        since=since,
+        last=last_purchase,
+        watched=watched,
+        slipping=slipping,
+    )
+
+
 def lead_tier(customer_tier, contacted, lead="lead"):
     """A customer's tier (ranked, or inactive), else other without need, prospect
-    once contacted, suspect before."""
+    once contacted or when an existing customer referred it, suspect before."""
     return SQL(
         """COALESCE(%(customer_tier)s, CASE
             WHEN %(lead)s.need_status = 'none' THEN 'other'
-            WHEN %(contacted)s THEN 'prospect'
+            WHEN %(contacted)s OR %(lead)s.prospect_referrer_id IS NOT NULL
+                THEN 'prospect'
             ELSE 'suspect'
         END)""",
         customer_tier=customer_tier,

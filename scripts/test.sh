@@ -44,7 +44,8 @@ info "Add-ons:     ${ADDONS[*]}"
 MAIN_ADDON=prospect_development
 [[ -f "$REPO_ROOT/$MAIN_ADDON/__manifest__.py" ]] || die "$MAIN_ADDON/__manifest__.py is missing"
 # What the install stages install and update: the main add-on first, then every other
-# installable add-on of the repository (companion add-ons, whose tests run too).
+# installable add-on of the repository (companion add-ons, whose tests run too; they
+# bring the Odoo add-ons they extend: account, website and website_crm).
 INSTALL="$("$PY" - "$REPO_ROOT" "$MAIN_ADDON" "${ADDONS[@]}" <<'PYEOF'
 import ast
 import os
@@ -316,6 +317,8 @@ fi
 # each, one after the other (in parallel, on two cores, tours can time out), and the
 # outcome of every test is compared from the JUnit reports. Tests that differ are run
 # once more on both sides, so that a tour timing out once is not taken for a change.
+# The add-ons side also has what the companions depend on (account, website,
+# website_crm): crm's tests must give the same outcome with those too.
 if [[ "${SKIP_CRM_SUITE:-0}" == 1 ]]; then
     info $'\n== Odoo crm test suite comparison: skipped (SKIP_CRM_SUITE=1)'
 else

@@ -433,6 +433,24 @@ DEMO_LINKS = (
 # Weeks of direct-mail and feedback campaign at the end of the history.
 CAMPAIGN_WEEKS = 6
 
+# During the campaign the salespeople log what each call gave: (outcome, index of
+# the call note of ACTIVITY_NOTES that says it), by the need the lead has, so that
+# the outcomes keep the needs the demo plans.
+CALL_OUTCOMES = {
+    "clear": (
+        ("interested", 0),
+        ("interested", 3),
+        ("visit_requested", 4),
+        ("call_again", 6),
+        ("unreachable", 1),
+    ),
+    "other": (
+        ("future_need", 2),
+        ("call_again", 6),
+        ("unreachable", 1),
+    ),
+}
+
 
 class ProspectDemoData(models.AbstractModel):
     _name = "prospect.demo.data"
@@ -584,6 +602,8 @@ class _DemoGenerator:
         )
         self._create_contacts(customers + non_customers)
         self._plan_customer_deals(customers)
+        self.customer_partners = [company["partner"] for company in customers]
+        self.top_size = max(company.get("size") or 0 for company in customers)
         self._plan_non_customer_leads(non_customers)
         self._plan_raw_leads(max(10, round(self.customer_count * 0.12)))
         self._live()
@@ -688,13 +708,9 @@ class _DemoGenerator:
         ]
 
     def _create_lost_reasons(self):
-        reasons = self.env["crm.lost.reason"].create(
-            [
-                {"name": "Chose a competitor"},
-                {"name": "Budget frozen"},
-            ]
-        )
-        self._register(reasons, ["lost_reason_competitor", "lost_reason_budget"])
+        reasons = self.env.ref("prospect_development.lost_reason_competitor")
+        reasons |= self.env["crm.lost.reason"].create({"name": "Budget frozen"})
+        self._register(reasons[1:], ["lost_reason_budget"])
         abandoned = self.env.ref(
             "prospect_development.lost_reason_abandoned", raise_if_not_found=False
         )
@@ -887,6 +903,17 @@ class _DemoGenerator:
                     vals["lang"] = self.zh_lang
                 vals_list.append(vals)
                 owners.append(company)
+        # who decides the purchases: known at most companies, by their first contact
+        roles = {}
+        for vals, company in zip(vals_list, owners, strict=True):
+            if company["partner"].id not in roles:
+                roles[company["partner"].id] = vals["prospect_contact_role"] = (
+                    "decision_maker" if rng.random() < 0.6 else "influencer"
+                )
+            elif rng.random() < 0.7:
+                vals["prospect_contact_role"] = rng.choice(
+                    ["influencer", "user", "gatekeeper"]
+                )
         contacts = self.env["res.partner"].create(vals_list)
         self._register(
             contacts, [f"contact_{i:04d}" for i in range(1, len(contacts) + 1)]
@@ -1160,10 +1187,31 @@ class _DemoGenerator:
     def _plan_non_customer_leads(self, companies):
         rng = self.rng
         abandoned = 0
-        for company in companies:
+        for index, company in enumerate(companies):
             user, team = company["user"], company["team"]
             for _i in range(1 if rng.random() < 0.8 else 2):
-                self._add_open(self._open_plan(company, user, team, False))
+                plan = self._open_plan(company, user, team, False)
+                # customers recommend some of the newcomers
+                if rng.random() < 0.12:
+                    plan["vals"]["prospect_referrer_id"] = rng.choice(
+                        self.customer_partners
+                    ).id
+                self._add_open(plan)
+            if index < 2:
+                # a big customer in the making: a large deal well under way
+                plan = self._open_plan(
+                    company, user, team, False, created=self._days_ago(75)
+                )
+                plan["vals"].update(
+                    name=self._subject(company),
+                    need_status="clear",
+                    date_deadline=self._days_ago(-45),
+                    expected_revenue=_nice_amount(self.top_size * (1.5 + index)),
+                    probability=70.0,
+                    stage_id=self.stage_proposition.id,
+                )
+                plan.update(worked=True, chatty=0.2)
+                self._add_open(plan)
             if rng.random() < 0.15:
                 closed = self._days_ago(rng.randint(5, 600))
                 plan = self._open_plan(
@@ -1360,6 +1408,13 @@ class _DemoGenerator:
             kind = self.note_kinds.get(activity.activity_type_id.id, "other")
             batches[(user, work_day, kind)].append(activity.id)
         for (user, work_day, kind), ids in batches.items():
+            if kind == "call" and work_day >= self.campaign_start:
+                # the cadence calls with their outcome, the other calls as before
+                cadence = (
+                    self.env["mail.activity"].browse(ids).filtered("prospect_cadence")
+                )
+                self._log_call_outcomes(user, work_day, cadence)
+                ids = [id_ for id_ in ids if id_ not in cadence.ids]
             notes = ACTIVITY_NOTES[kind]["zh" if user.lang == "zh_CN" else "en"]
             rng.shuffle(ids)
             # a note for a few contacts at a time: marked done together
@@ -1371,6 +1426,34 @@ class _DemoGenerator:
                     lang=user.lang, prospect_now=self._noon(work_day)
                 ).action_feedback(feedback=rng.choice(notes))
                 self._date_messages(after_id, work_day)
+
+    def _log_call_outcomes(self, user, work_day, activities):
+        """Cadence calls done through the outcome form, as "Mark Done" opens it:
+        the outcome and a note in the chatter, the event and its points, the need,
+        the next contact and, when a visit is asked for, the visit."""
+        wizards = (
+            self.env["prospect.outcome.wizard"]
+            .with_user(user)
+            .with_context(lang=user.lang, prospect_now=self._noon(work_day))
+        )
+        notes = ACTIVITY_NOTES["call"]["zh" if user.lang == "zh_CN" else "en"]
+        for activity in activities:
+            lead = self.env["crm.lead"].browse(activity.res_id)
+            outcome, note = self.rng.choice(
+                CALL_OUTCOMES["clear" if lead.need_status == "clear" else "other"]
+            )
+            after_id = self._last_id("mail_message")
+            wizards.create(
+                {
+                    "lead_id": lead.id,
+                    "activity_id": activity.id,
+                    "outcome_id": self.env.ref(
+                        f"prospect_development.call_outcome_{outcome}"
+                    ).id,
+                    "note": notes[note],
+                }
+            ).action_confirm()
+            self._date_messages(after_id, work_day)
 
     def _receive_mails(self, previous, day):
         """Prospects and customers write in: a question, a quotation to discuss."""

@@ -3,6 +3,7 @@ from . import prospect_engine
 from . import prospect_selection_order_mixin
 from . import prospect_settings
 from . import crm_lead
+from . import crm_lost_reason
 from . import mail_activity
 from . import mail_mail
 from . import mail_message
@@ -23,3 +24,4 @@ from . import prospect_sequence_engine
 from . import prospect_sequence_step
 from . import res_config_settings
 from . import res_partner
+from . import prospect_call_outcome

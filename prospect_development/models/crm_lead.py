@@ -53,6 +53,11 @@ class CrmLead(models.Model):
         "touch_count": "int4",
         "unanswered_touches": "int4",
         "date_first_unanswered": "date",
+        "pyramid_revenue": "numeric",
+        "prospect_last_purchase": "date",
+        "prospect_usual_interval": "int4",
+        "prospect_revenue_previous": "numeric",
+        "prospect_lost_to_competitor": "date",
     }
 
     pyramid_tier = fields.Selection(
@@ -202,6 +207,122 @@ class CrmLead(models.Model):
         help="When the engagement score first reached the sales-ready threshold; "
         "the salesperson was given a to-do then.",
     )
+    pyramid_projected_tier = fields.Selection(
+        PYRAMID_TIERS,
+        string="Projected Tier",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The tier the customer would have if its weighted open pipeline "
+        "(expected revenue x probability of its open opportunities) were added to "
+        "its revenue in the window, on the same ranking. Set by the nightly "
+        "rescoring.",
+    )
+    pyramid_customer_count = fields.Integer(readonly=True, copy=False)
+    prospect_projected_rank = fields.Integer(
+        string="Projected Rank", readonly=True, copy=False
+    )
+    prospect_pipeline_weighted = fields.Monetary(
+        string="Weighted Pipeline",
+        currency_field="company_currency",
+        readonly=True,
+        copy=False,
+        help="Expected revenue x probability of the customer's open opportunities.",
+    )
+    prospect_potential_key = fields.Boolean(
+        string="Potential Key Customer",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Its open pipeline would rank the customer super or large while its "
+        "revenue ranks it below: a big customer in the making. Its team leader "
+        "decides a key-account colour and a development plan.",
+    )
+    prospect_potential_key_reason = fields.Char(
+        string="Why a Potential Key Customer",
+        compute="_compute_prospect_potential_key_reason",
+    )
+    date_potential_key = fields.Date(
+        string="Potential Key Since", readonly=True, copy=False
+    )
+    prospect_last_purchase = fields.Date(
+        string="Last Purchase",
+        readonly=True,
+        copy=False,
+        help="Last purchase of the customer in this company.",
+    )
+    prospect_usual_interval = fields.Integer(
+        string="Usual Interval (days)",
+        readonly=True,
+        copy=False,
+        help="Average number of days between two purchases of the customer.",
+    )
+    prospect_revenue_previous = fields.Monetary(
+        string="Revenue, Window Before",
+        currency_field="company_currency",
+        readonly=True,
+        copy=False,
+        help="Revenue of the customer over the window of the same length before the "
+        "current one.",
+    )
+    prospect_lost_to_competitor = fields.Date(
+        string="Lost to a Competitor On", readonly=True, copy=False
+    )
+    prospect_at_risk = fields.Boolean(
+        string="At Risk",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="A super or large customer, or a key account, whose buying slipped "
+        "(silent for longer than usual, revenue falling, a deal lost to a "
+        "competitor): at risk until it buys again.",
+    )
+    prospect_at_risk_since = fields.Date(
+        string="At Risk Since", readonly=True, copy=False
+    )
+    prospect_account_lead = fields.Boolean(
+        string="Customer's Latest Lead",
+        readonly=True,
+        copy=False,
+        help="The customer's most recent lead in this company: the one that "
+        "stands for the customer in the key-account lists and carries its to-dos.",
+    )
+    prospect_at_risk_reason = fields.Char(
+        string="Why at Risk", compute="_compute_prospect_at_risk_reason"
+    )
+    prospect_referrer_id = fields.Many2one(
+        "res.partner",
+        string="Referring Customer",
+        index="btree_not_null",
+        tracking=True,
+        help="The existing customer who recommended this lead: it starts as a "
+        "prospect, not a suspect, and counts for the customer's referrals.",
+    )
+    prospect_contact_role = fields.Selection(
+        related="partner_id.prospect_contact_role", readonly=False
+    )
+    prospect_decision_maker_id = fields.Many2one(
+        "res.partner",
+        string="Decision Maker",
+        compute="_compute_prospect_decision_maker_id",
+        search="_search_prospect_decision_maker_id",
+        help="The person who decides the purchases of the customer company: mailings "
+        "and key-account care go to them.",
+    )
+    prospect_recipient_id = fields.Many2one(
+        "res.partner",
+        string="Mailings To",
+        compute="_compute_prospect_decision_maker_id",
+        help="Whom direct mail and key-account care are addressed to: the decision "
+        "maker of the customer when known, else the lead's contact.",
+    )
+    prospect_needs_decision_maker = fields.Boolean(
+        string="Decision Maker Unknown",
+        compute="_compute_prospect_decision_maker_id",
+        search="_search_prospect_needs_decision_maker",
+        help="A super, large, potential key or grade A opportunity whose decision "
+        "maker is not known yet.",
+    )
     prospect_history_ids = fields.One2many(
         "prospect.lead.history", "lead_id", string="Tier and Grade History"
     )
@@ -256,6 +377,7 @@ class CrmLead(models.Model):
         "prospect_grade",
         "pyramid_tier",
         "key_account_colour",
+        "prospect_potential_key",
         "active",
         "stage_id",
     )
@@ -264,7 +386,12 @@ class CrmLead(models.Model):
         today = self.env["prospect.engine"]._today()
         intervals = [
             matrix.get(
-                (lead.pyramid_tier, lead.prospect_grade, bool(lead.key_account_colour)),
+                (
+                    lead.pyramid_tier,
+                    lead.prospect_grade,
+                    bool(lead.key_account_colour),
+                    lead.prospect_potential_key,
+                ),
                 (None, False),
             )[0]
             for lead in self
@@ -300,6 +427,185 @@ class CrmLead(models.Model):
         )
         for lead, row in zip(self, rows, strict=True):
             lead.development_cost = row["cost"]
+
+    @api.depends(
+        "prospect_potential_key",
+        "prospect_pipeline_weighted",
+        "prospect_projected_rank",
+        "pyramid_customer_count",
+    )
+    def _compute_prospect_potential_key_reason(self):
+        for lead in self:
+            if not lead.prospect_potential_key:
+                lead.prospect_potential_key_reason = False
+                continue
+            pipeline = f"{lead.prospect_pipeline_weighted:,.0f}"
+            rank = f"{lead.prospect_projected_rank:,}"
+            total = f"{lead.pyramid_customer_count:,}"
+            lead.prospect_potential_key_reason = self.env._(
+                "Weighted open pipeline %(pipeline)s would rank it %(rank)s of "
+                "%(total)s customers",
+                pipeline=pipeline,
+                rank=rank,
+                total=total,
+            )
+
+    @api.depends(
+        "prospect_at_risk",
+        "prospect_last_purchase",
+        "prospect_usual_interval",
+        "pyramid_revenue",
+        "prospect_revenue_previous",
+        "prospect_lost_to_competitor",
+    )
+    def _compute_prospect_at_risk_reason(self):
+        """Which slip of the rules holds, in words (the rules of the night)."""
+        at_risk = self.filtered("prospect_at_risk")
+        (self - at_risk).prospect_at_risk_reason = False
+        if not at_risk:
+            return
+        settings = self.env["prospect.settings"]._get()
+        today = self.env["prospect.engine"]._today()
+        rows = at_risk._prospect_evaluate(
+            [
+                "prospect_last_purchase",
+                "prospect_usual_interval",
+                "pyramid_revenue",
+                "prospect_revenue_previous",
+                "prospect_lost_to_competitor",
+            ],
+            recency=rules.slipping_by_recency(
+                SQL("lead.prospect_last_purchase"),
+                SQL("lead.prospect_usual_interval"),
+                today,
+                settings,
+            ),
+            revenue=rules.slipping_by_revenue(
+                SQL("lead.pyramid_revenue"),
+                SQL("lead.prospect_revenue_previous"),
+                settings,
+            ),
+            competitor=rules.slipping_to_competitor(
+                SQL("lead.prospect_lost_to_competitor"),
+                SQL("lead.prospect_last_purchase"),
+            ),
+        )
+        _ = self.env._
+        for lead, row in zip(at_risk, rows, strict=True):
+            reasons = []
+            if row["recency"]:
+                reasons.append(
+                    _(
+                        "no purchase for %(days)s days (usually every %(usual)s)",
+                        days=(today - lead.prospect_last_purchase).days,
+                        usual=lead.prospect_usual_interval,
+                    )
+                )
+            if row["revenue"]:
+                previous = lead.prospect_revenue_previous
+                drop = round(100 - 100 * lead.pyramid_revenue / previous)
+                revenue = f"{lead.pyramid_revenue:,.0f}"
+                before = f"{previous:,.0f}"
+                reasons.append(
+                    _(
+                        "revenue down %(drop)s%% (%(revenue)s against %(previous)s "
+                        "the window before)",
+                        drop=drop,
+                        revenue=revenue,
+                        previous=before,
+                    )
+                )
+            if row["competitor"]:
+                reasons.append(
+                    _(
+                        "a deal lost to a competitor on %(date)s",
+                        date=lead.prospect_lost_to_competitor,
+                    )
+                )
+            lead.prospect_at_risk_reason = "; ".join(reasons) or _(
+                "slipped on %(date)s, no purchase since",
+                date=lead.prospect_at_risk_since,
+            )
+
+    @api.depends(
+        "partner_id.commercial_partner_id",
+        "pyramid_tier",
+        "prospect_potential_key",
+        "prospect_grade",
+        "type",
+        "active",
+        "stage_id",
+    )
+    def _compute_prospect_decision_maker_id(self):
+        commercials = self.partner_id.commercial_partner_id
+        makers = self.env["res.partner"].search(
+            [
+                ("commercial_partner_id", "in", commercials.ids),
+                ("prospect_contact_role", "=", "decision_maker"),
+            ],
+            order="id",
+        )
+        by_company = {}
+        for maker in makers:
+            by_company.setdefault(maker.commercial_partner_id, maker)
+        for lead in self:
+            partner = lead.partner_id
+            maker = (
+                partner
+                if partner.prospect_contact_role == "decision_maker"
+                else by_company.get(partner.commercial_partner_id)
+            )
+            lead.prospect_decision_maker_id = maker
+            lead.prospect_recipient_id = maker or partner
+        watched = self.filtered(
+            lambda lead: (
+                not lead.prospect_decision_maker_id
+                and lead.type == "opportunity"
+                and (
+                    lead.pyramid_tier in ("super", "large")
+                    or lead.prospect_potential_key
+                    or lead.prospect_grade == "a"
+                )
+            )
+        )
+        watched = watched._prospect_filter(rules.is_open())
+        watched.prospect_needs_decision_maker = True
+        (self - watched).prospect_needs_decision_maker = False
+
+    @api.model
+    def _prospect_decision_maker_known(self):
+        """SQL: the lead's customer company has a known decision maker."""
+        return SQL(
+            """EXISTS (SELECT 1 FROM res_partner contact
+                         JOIN res_partner maker
+                           ON maker.commercial_partner_id
+                                  = contact.commercial_partner_id
+                          AND maker.prospect_contact_role = 'decision_maker'
+                          AND maker.active
+                        WHERE contact.id = lead.partner_id)"""
+        )
+
+    def _search_prospect_decision_maker_id(self, operator, value):
+        if operator not in ("=", "!=") or value is not False:
+            raise NotImplementedError(operator)
+        known = self._prospect_decision_maker_known()
+        return self._prospect_domain(
+            known if operator == "!=" else SQL("NOT %s", known)
+        )
+
+    def _search_prospect_needs_decision_maker(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(operator)
+        needs = SQL(
+            """(%s AND lead.type = 'opportunity'
+                AND (lead.pyramid_tier IN ('super', 'large')
+                     OR lead.prospect_potential_key OR lead.prospect_grade = 'a')
+                AND NOT %s)""",
+            rules.is_open(),
+            self._prospect_decision_maker_known(),
+        )
+        positive = (operator == "=") == value
+        return self._prospect_domain(needs if positive else SQL("NOT %s", needs))
 
     @api.depends("prospect_enrollment_ids")
     def _compute_prospect_enrollment_count(self):
@@ -368,6 +674,9 @@ class CrmLead(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_prospect_engine_values(vals, creating=True)
+            # a customer's recommendation: a prospect from the start
+            if vals.get("prospect_referrer_id") and not vals.get("pyramid_tier"):
+                vals["pyramid_tier"] = "prospect"
         return super().create(vals_list)
 
     def write(self, vals):
@@ -613,6 +922,19 @@ class CrmLead(models.Model):
             lead.message_post(body=self.env._("Recycled: developed anew as a suspect."))
         return True
 
+    def action_prospect_log_outcome(self):
+        """Open the call outcome form on this lead."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log Call Outcome"),
+            "res_model": "prospect.outcome.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_lead_id": self.id},
+        }
+
     def action_prospect_enroll(self):
         """Open the enrolment wizard on these leads."""
         return {
@@ -731,6 +1053,19 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
     # SIGNALS
     # ------------------------------------------------------------
+
+    def _merge_dependences(self, opportunities):
+        """Merged leads' signals follow them into the lead kept, with its score."""
+        result = super()._merge_dependences(opportunities)
+        events = (
+            self.env["prospect.engagement.event"]
+            .sudo()
+            .search([("lead_id", "in", (opportunities - self).ids)])
+        )
+        if events:
+            events.write({"lead_id": self.id})
+            self._prospect_update_score()
+        return result
 
     def _prospect_apply_events(self, events):
         """What new ``events`` change on these leads at once: the score, the
@@ -887,6 +1222,128 @@ class CrmLead(models.Model):
             partner_ids=owner.partner_id.ids,
             subtype_xmlid="mail.mt_note",
         )
+
+    # ------------------------------------------------------------
+    # KEY ACCOUNTS
+    # ------------------------------------------------------------
+
+    def _prospect_owner(self):
+        self.ensure_one()
+        return self.user_id or self.team_id.user_id
+
+    def action_prospect_plan_visit(self):
+        """Plan a visit to the customer: a meeting activity for the salesperson
+        (the user without one) in two days, to adjust from the chatter."""
+        self.ensure_one()
+        self.activity_schedule(
+            "mail.mail_activity_data_meeting",
+            date_deadline=self.env["prospect.engine"]._today() + timedelta(days=2),
+            summary=self.env._(
+                "Visit %(customer)s",
+                customer=self.partner_id.commercial_partner_id.display_name
+                or self.name,
+            ),
+            user_id=(self.user_id or self.env.user).id,
+        )
+        return True
+
+    def _prospect_warn_at_risk(self):
+        """One to-do per risk episode for the salesperson (or the team leader) of
+        these leads, one lead per customer, in their language."""
+        for lead in self:
+            owner = lead._prospect_owner()
+            if not owner:
+                continue
+            lead = lead.with_context(lang=owner.lang)
+            lead.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=self.env["prospect.engine"]._today(),
+                user_id=owner.id,
+                summary=lead.env._(
+                    "Key account at risk: %(customer)s",
+                    customer=lead.partner_id.commercial_partner_id.display_name,
+                ),
+                note=lead.prospect_at_risk_reason,
+            )
+
+    def _prospect_propose_key_account(self):
+        """Their team leader (or the salesperson) decides a key-account colour and
+        a development plan for a potential key customer; once per customer."""
+        for lead in self:
+            owner = lead.team_id.user_id or lead.user_id
+            if not owner:
+                continue
+            lead = lead.with_context(lang=owner.lang)
+            lead.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=self.env["prospect.engine"]._today(),
+                user_id=owner.id,
+                summary=lead.env._(
+                    "Potential key customer: decide a key-account colour and a "
+                    "development plan"
+                ),
+                note=lead.prospect_potential_key_reason,
+            )
+
+    def action_set_lost(self, **additional_values):
+        """A watched customer that loses a deal to a competitor is at risk at once,
+        not the next night."""
+        result = super().action_set_lost(**additional_values)
+        lost = self.filtered(
+            lambda lead: lead.lost_reason_id.prospect_competitor and lead.partner_id
+        )
+        if lost:
+            lost._prospect_flag_lost_to_competitor()
+        return result
+
+    def _prospect_flag_lost_to_competitor(self):
+        """The night's risk rule on the customers of these lost leads, today."""
+        today = self.env["prospect.engine"]._today()
+        # the customer's risk is bookkeeping of the loss the user just recorded
+        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
+        for company, commercial in {
+            (lead.company_id, lead.partner_id.commercial_partner_id) for lead in self
+        }:
+            leads = Lead.search(
+                [
+                    ("partner_id.commercial_partner_id", "=", commercial.id),
+                    ("company_id", "=", company.id),
+                ],
+                order="id desc",
+            )
+            watched = any(
+                lead.pyramid_tier in ("super", "large")
+                or (lead.key_account_colour and lead.active)
+                for lead in leads
+            )
+            current = leads[:1]
+            row = current._prospect_evaluate(
+                ["prospect_last_purchase"],
+                extra={
+                    "watched": ("boolean", [watched]),
+                    "lost_day": ("date", [today]),
+                    "since": ("date", [current.prospect_at_risk_since or None]),
+                },
+                at_risk=rules.at_risk(
+                    SQL("lead.watched"),
+                    rules.slipping_to_competitor(
+                        SQL("lead.lost_day"), SQL("lead.prospect_last_purchase")
+                    ),
+                    SQL("lead.since"),
+                    SQL("lead.prospect_last_purchase"),
+                ),
+            )[0]
+            if not row["at_risk"] or current.prospect_at_risk:
+                leads.prospect_lost_to_competitor = today
+                continue
+            leads.write(
+                {
+                    "prospect_at_risk": True,
+                    "prospect_at_risk_since": today,
+                    "prospect_lost_to_competitor": today,
+                }
+            )
+            (leads.filtered("active")[:1] or leads[:1])._prospect_warn_at_risk()
 
     # ------------------------------------------------------------
     # RESCORING

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class MailActivity(models.Model):
@@ -22,3 +23,15 @@ class MailActivity(models.Model):
             """
         )
         return result
+
+    def action_prospect_log_outcome(self):
+        """The call outcome form of this cadence contact's lead, opened by "Mark
+        Done": it marks this activity done with the outcome."""
+        self.ensure_one()
+        if self.res_model != "crm.lead" or not self.prospect_cadence:
+            raise UserError(
+                self.env._("Only a cadence contact of a lead has an outcome.")
+            )
+        action = self.env["crm.lead"].browse(self.res_id).action_prospect_log_outcome()
+        action["context"] = {**action["context"], "default_activity_id": self.id}
+        return action

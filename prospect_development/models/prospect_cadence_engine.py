@@ -63,6 +63,7 @@ class ProspectCadenceEngine(models.AbstractModel):
             SELECT lead.id, COALESCE(lead.user_id, team.user_id) AS user_id,
                    lead.prospect_grade, lead.pyramid_tier,
                    lead.key_account_colour IS NOT NULL AS is_key,
+                   COALESCE(lead.prospect_potential_key, FALSE) AS is_potential,
                    lead.last_contact_date, lead.next_contact_date, lead.name
               FROM crm_lead lead
               LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
@@ -90,7 +91,8 @@ class ProspectCadenceEngine(models.AbstractModel):
         matrix, default_types = cadence
         grade = row["prospect_grade"] or "d"
         interval, activity_type_id = matrix.get(
-            (row["pyramid_tier"], grade, row["is_key"]), (None, False)
+            (row["pyramid_tier"], grade, row["is_key"], row["is_potential"]),
+            (None, False),
         )
         activity_type_id = activity_type_id or default_types[grade]
         grade_label = grade.upper()

@@ -1,4 +1,7 @@
-from odoo import api, fields, models
+from itertools import product
+from types import MappingProxyType
+
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from .crm_lead import PROSPECT_GRADES, PYRAMID_TIERS
@@ -25,6 +28,11 @@ class ProspectCadenceRule(models.Model):
     key_account_only = fields.Boolean(
         string="Key Accounts Only", help="Applies only to red, black or white leads."
     )
+    potential_key_only = fields.Boolean(
+        string="Potential Key Customers Only",
+        help="Applies only to potential key customers: their open pipeline would "
+        "rank them super or large.",
+    )
     interval_days = fields.Integer(
         string="Contact Every (days)", required=True, default=14
     )
@@ -41,10 +49,28 @@ class ProspectCadenceRule(models.Model):
         if any(rule.interval_days < 1 for rule in self):
             raise ValidationError(self.env._("A contact interval is at least 1 day."))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
     @api.model
     def _get_matrix(self):
-        """{(tier, grade, is_key_account): (interval_days, activity_type_id)} of
-        every combination a rule covers."""
+        """{(tier, grade, is_key_account, is_potential_key): (interval_days,
+        activity_type_id)} of every combination; cached until a rule or a system
+        parameter changes."""
+        return self._get_matrix_cached()
+
+    @tools.ormcache()
+    def _get_matrix_cached(self):
         settings = self.env["prospect.settings"]._get()
         rules = self.sudo().search([])
         matrix = {}
@@ -52,7 +78,7 @@ class ProspectCadenceRule(models.Model):
             for grade, _grade_label in PROSPECT_GRADES:
                 if grade == "e":
                     continue
-                for is_key in (False, True):
+                for is_key, is_potential in product((False, True), repeat=2):
                     rule = next(
                         (
                             rule
@@ -60,13 +86,14 @@ class ProspectCadenceRule(models.Model):
                             if rule.pyramid_tier in (False, tier)
                             and rule.prospect_grade in (False, grade)
                             and (is_key or not rule.key_account_only)
+                            and (is_potential or not rule.potential_key_only)
                         ),
                         None,
                     )
-                    matrix[tier, grade, is_key] = (
+                    matrix[tier, grade, is_key, is_potential] = (
                         rule.interval_days
                         if rule
                         else settings[f"cadence_{grade}_days"],
                         rule.activity_type_id.id if rule else False,
                     )
-        return matrix
+        return MappingProxyType(matrix)

@@ -79,6 +79,12 @@ class ProspectEngagementEvent(models.Model):
     answered = fields.Boolean(
         readonly=True, help="Call outcomes: the prospect answered the call."
     )
+    outcome_id = fields.Many2one(
+        "prospect.call.outcome",
+        index="btree_not_null",
+        readonly=True,
+        help="Call outcomes: what the call gave.",
+    )
     pyramid_tier = fields.Selection(
         PYRAMID_TIERS, string="Tier", readonly=True, help="Tier of the lead then."
     )
@@ -219,7 +225,12 @@ class ProspectEngagementEvent(models.Model):
                         "(%s, %s, NOW() AT TIME ZONE 'UTC',"
                         " %s, NOW() AT TIME ZONE 'UTC')",
                         SQL(", ").join(
-                            None if row.get(name) is False else row.get(name)
+                            # False is NULL for a relation, but FALSE for a flag:
+                            # an unanswered call is answered = FALSE, not unknown
+                            None
+                            if row.get(name) is False
+                            and self._fields[name].type != "boolean"
+                            else row.get(name)
                             for name in columns
                         ),
                         self.env.uid,

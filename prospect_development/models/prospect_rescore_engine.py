@@ -21,6 +21,19 @@ ENGINE_COLUMNS = {
     "unanswered_touches": "int4",
     "date_first_unanswered": "date",
     "development_cost": "numeric",
+    "pyramid_customer_count": "int4",
+    "pyramid_projected_tier": "varchar",
+    "prospect_projected_rank": "int4",
+    "prospect_pipeline_weighted": "numeric",
+    "prospect_potential_key": "bool",
+    "date_potential_key": "date",
+    "prospect_last_purchase": "date",
+    "prospect_usual_interval": "int4",
+    "prospect_revenue_previous": "numeric",
+    "prospect_lost_to_competitor": "date",
+    "prospect_at_risk": "bool",
+    "prospect_at_risk_since": "date",
+    "prospect_account_lead": "bool",
 }
 
 
@@ -73,10 +86,14 @@ class ProspectRescoreEngine(models.AbstractModel):
 
     def _process_batch(self, batch):
         low, high = batch
-        count, ready_ids = self._rescore_batch(low, high, self._today())
-        self.env["crm.lead"].invalidate_model([*ENGINE_COLUMNS, "prospect_history_ids"])
+        count, to_act = self._rescore_batch(low, high, self._today())
+        # the night's follow-ups on the leads it rescored, whoever runs it
+        Lead = self.env["crm.lead"].sudo()
+        Lead.invalidate_model([*ENGINE_COLUMNS, "prospect_history_ids"])
         self.env["prospect.lead.history"].invalidate_model()
-        self.env["crm.lead"].browse(ready_ids)._prospect_hand_to_sales()
+        Lead.browse(to_act["ready"])._prospect_hand_to_sales()
+        Lead.browse(to_act["at_risk"])._prospect_warn_at_risk()
+        Lead.browse(to_act["potential_key"])._prospect_propose_key_account()
         return count
 
     # ------------------------------------------------------------
@@ -84,45 +101,57 @@ class ProspectRescoreEngine(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _revenue_query(self, window_start, window_end):
-        """Revenue of each commercial partner per company, inside the window and
-        before it: ``company_key, commercial_id, revenue, revenue_before``.
+    def _purchases_query(self, end):
+        """Every purchase of a customer before ``end``: ``company_key,
+        commercial_id, day, amount`` (refunds negative).
 
-        Won opportunities by closing date; ``prospect_development_account``
-        overrides it to read posted customer invoices net of refunds."""
+        Won opportunities on their closing day; ``prospect_development_account``
+        overrides it to read posted customer invoices and refunds."""
         return SQL(
             """
-            WITH won AS (
-                SELECT COALESCE(lead.company_id, 0) AS company_key,
-                       partner.commercial_partner_id AS commercial_id,
-                       lead.expected_revenue,
-                       -- won deals created straight in a won stage have no date_closed
-                       COALESCE(lead.date_closed, lead.date_last_stage_update,
-                                lead.create_date) AS date_won
-                  FROM crm_lead lead
-                  JOIN crm_stage stage ON stage.id = lead.stage_id AND stage.is_won
-                  JOIN res_partner partner ON partner.id = lead.partner_id
-                 WHERE lead.active
-            )
-            SELECT company_key, commercial_id,
-                   COALESCE(SUM(expected_revenue)
-                            FILTER (WHERE date_won >= %(start)s), 0) AS revenue,
-                   COALESCE(SUM(expected_revenue)
-                            FILTER (WHERE date_won < %(start)s), 0) AS revenue_before
-              FROM won
-             WHERE date_won < %(end)s
-             GROUP BY 1, 2
+            SELECT COALESCE(lead.company_id, 0) AS company_key,
+                   partner.commercial_partner_id AS commercial_id,
+                   -- won deals created straight in a won stage have no date_closed
+                   COALESCE(lead.date_closed, lead.date_last_stage_update,
+                            lead.create_date)::date AS day,
+                   COALESCE(lead.expected_revenue, 0) AS amount
+              FROM crm_lead lead
+              JOIN crm_stage stage ON stage.id = lead.stage_id AND stage.is_won
+              JOIN res_partner partner ON partner.id = lead.partner_id
+             WHERE lead.active
+               AND COALESCE(lead.date_closed, lead.date_last_stage_update,
+                            lead.create_date) < %(end)s
             """,
-            start=window_start,
-            end=window_end,
+            end=end,
         )
 
     def _prepare_customer_tiers(self, settings, today):
+        """Every customer (commercial partner, per company) that bought, has an
+        open pipeline, is a key account or lost a deal to a competitor: its revenue
+        tier, the tier its weighted open pipeline would give it on the same
+        ranking, and how its buying goes (last purchase, usual interval, revenue
+        against the window before)."""
+        start = today - timedelta(days=settings["lookback_days"])
         self.env.cr.execute(
             SQL(
                 """
             CREATE TEMPORARY TABLE prospect_customer_tier AS
-            WITH revenue AS (%(revenue)s),
+            WITH purchase AS (%(purchases)s),
+            revenue AS (
+                SELECT company_key, commercial_id,
+                       SUM(amount) FILTER (WHERE day >= %(start)s) AS revenue,
+                       SUM(amount) FILTER (WHERE day < %(start)s) AS revenue_before,
+                       SUM(amount) FILTER (WHERE day >= %(previous)s
+                                             AND day < %(start)s) AS revenue_previous,
+                       MAX(day) FILTER (WHERE amount > 0) AS last_purchase,
+                       ROUND((MAX(day) FILTER (WHERE amount > 0)
+                              - MIN(day) FILTER (WHERE amount > 0))::numeric
+                             / NULLIF(COUNT(DISTINCT day)
+                                      FILTER (WHERE amount > 0) - 1, 0))::int
+                           AS usual_interval
+                  FROM purchase
+                 GROUP BY 1, 2
+            ),
             ranked AS (
                 SELECT company_key, commercial_id, revenue,
                        RANK() OVER by_revenue AS rank,
@@ -131,20 +160,141 @@ class ProspectRescoreEngine(models.AbstractModel):
                  WHERE revenue > 0
                 WINDOW company AS (PARTITION BY company_key),
                        by_revenue AS (company ORDER BY revenue DESC)
+            ),
+            account AS (
+                SELECT COALESCE(lead.company_id, 0) AS company_key,
+                       partner.commercial_partner_id AS commercial_id,
+                       SUM(lead.expected_revenue * lead.probability / 100.0)
+                           FILTER (WHERE %(is_open)s AND lead.type = 'opportunity')
+                           AS weighted,
+                       BOOL_OR(lead.key_account_colour IS NOT NULL AND lead.active)
+                           AS is_key,
+                       MAX(COALESCE(lead.date_closed, lead.write_date)::date)
+                           FILTER (WHERE reason.prospect_competitor
+                                     AND %(is_lost)s) AS lost_day,
+                       MAX(lead.prospect_at_risk_since) AS at_risk_since,
+                       MIN(lead.date_potential_key) AS date_potential_key,
+                       -- the lead that carries the customer's to-dos
+                       MAX(lead.id) FILTER (WHERE lead.active) AS lead_id
+                  FROM crm_lead lead
+                  JOIN res_partner partner ON partner.id = lead.partner_id
+                  LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                  LEFT JOIN crm_lost_reason reason ON reason.id = lead.lost_reason_id
+                 GROUP BY 1, 2
+            ),
+            customer AS (
+                SELECT COALESCE(revenue.company_key, account.company_key)
+                           AS company_key,
+                       COALESCE(revenue.commercial_id, account.commercial_id)
+                           AS commercial_id,
+                       COALESCE(revenue.revenue, 0) AS revenue,
+                       COALESCE(revenue.revenue_before, 0) AS revenue_before,
+                       COALESCE(revenue.revenue_previous, 0) AS revenue_previous,
+                       revenue.last_purchase, revenue.usual_interval,
+                       ranked.rank, ranked.total,
+                       COALESCE(account.weighted, 0) AS weighted,
+                       COALESCE(account.is_key, FALSE) AS is_key,
+                       account.lost_day, account.at_risk_since,
+                       account.date_potential_key, account.lead_id
+                  FROM revenue
+                  LEFT JOIN ranked USING (company_key, commercial_id)
+                  FULL JOIN account USING (company_key, commercial_id)
+            ),
+            -- the rank each pipeline would reach among the ranked customers:
+            -- one more than the customers that earned strictly more
+            projected AS (
+                SELECT company_key, commercial_id,
+                       1 + COUNT(*) FILTER (WHERE is_ranked) OVER (
+                           PARTITION BY company_key ORDER BY value DESC
+                           RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+                           EXCLUDE GROUP) AS rank,
+                       is_ranked
+                  FROM (SELECT company_key, commercial_id, revenue AS value,
+                               TRUE AS is_ranked
+                          FROM ranked
+                         UNION ALL
+                        SELECT company_key, commercial_id, revenue + weighted,
+                               FALSE
+                          FROM customer
+                         WHERE weighted > 0) ranking
+            ),
+            totals AS (
+                SELECT company_key, MAX(total) AS total FROM ranked GROUP BY 1
+            ),
+            tiered AS (
+                SELECT customer.*,
+                       CASE WHEN customer.rank IS NOT NULL THEN %(tier)s
+                            WHEN customer.revenue <= 0
+                                 AND customer.revenue_before > 0 THEN 'inactive'
+                       END AS tier,
+                       COALESCE(totals.total, 0) AS customer_count,
+                       projected.rank AS projected_rank,
+                       CASE WHEN projected.rank IS NOT NULL THEN %(projected_tier)s
+                       END AS projected_tier
+                  FROM customer
+                  LEFT JOIN totals USING (company_key)
+                  LEFT JOIN projected
+                         ON projected.company_key = customer.company_key
+                        AND projected.commercial_id = customer.commercial_id
+                        AND NOT projected.is_ranked
+            ),
+            risk AS (
+                SELECT tiered.*,
+                       %(at_risk)s AS at_risk,
+                       %(potential_key)s AS potential_key,
+                       tiered.at_risk_since IS NOT NULL
+                           AND COALESCE(tiered.last_purchase < tiered.at_risk_since,
+                                        TRUE) AS risk_goes_on
+                  FROM tiered
             )
-            SELECT company_key, commercial_id, revenue, rank, total,
-                   %(tier)s AS tier
-              FROM ranked
-             UNION ALL
-            SELECT company_key, commercial_id, 0, NULL, NULL, 'inactive'
-              FROM revenue
-             WHERE revenue <= 0 AND revenue_before > 0
+            SELECT risk.*,
+                   CASE WHEN at_risk THEN CASE WHEN risk_goes_on THEN at_risk_since
+                                               ELSE %(today)s END
+                   END AS risk_since,
+                   at_risk AND NOT risk_goes_on AS opens_risk,
+                   COALESCE(date_potential_key,
+                            CASE WHEN potential_key THEN %(today)s END)
+                       AS potential_since,
+                   potential_key AND date_potential_key IS NULL AS becomes_potential
+              FROM risk
             """,
-                revenue=self._revenue_query(
-                    today - timedelta(days=settings["lookback_days"]),
-                    today + timedelta(days=1),
+                today=today,
+                potential_key=rules.potential_key(
+                    SQL("tiered.projected_tier"), SQL("COALESCE(tiered.tier, '')")
                 ),
-                tier=rules.revenue_tier(SQL("rank"), SQL("total"), settings),
+                purchases=self._purchases_query(today + timedelta(days=1)),
+                start=start,
+                previous=start - timedelta(days=settings["lookback_days"]),
+                is_open=rules.is_open(),
+                is_lost=rules.is_lost(),
+                tier=rules.revenue_tier(
+                    SQL("customer.rank"), SQL("customer.total"), settings
+                ),
+                projected_tier=rules.revenue_tier(
+                    SQL("projected.rank"), SQL("COALESCE(totals.total, 0)"), settings
+                ),
+                at_risk=rules.at_risk(
+                    SQL("(tiered.tier IN ('super', 'large') OR tiered.is_key)"),
+                    SQL(
+                        "(%s OR %s OR %s)",
+                        rules.slipping_by_recency(
+                            SQL("tiered.last_purchase"),
+                            SQL("tiered.usual_interval"),
+                            today,
+                            settings,
+                        ),
+                        rules.slipping_by_revenue(
+                            SQL("tiered.revenue"),
+                            SQL("tiered.revenue_previous"),
+                            settings,
+                        ),
+                        rules.slipping_to_competitor(
+                            SQL("tiered.lost_day"), SQL("tiered.last_purchase")
+                        ),
+                    ),
+                    SQL("tiered.at_risk_since"),
+                    SQL("tiered.last_purchase"),
+                ),
             )
         )
         self.env.cr.execute(
@@ -355,14 +505,25 @@ class ProspectRescoreEngine(models.AbstractModel):
         matrix = self.env["prospect.cadence.rule"]._get_matrix()
         self.env.cr.execute(
             "CREATE TEMPORARY TABLE prospect_cadence_matrix"
-            " (tier varchar, grade varchar, is_key boolean, interval_days int)"
+            " (tier varchar, grade varchar, is_key boolean, is_potential boolean,"
+            " interval_days int)"
         )
         self.env.cr.execute(
             SQL(
                 "INSERT INTO prospect_cadence_matrix VALUES %s",
                 SQL(", ").join(
-                    SQL("(%s, %s, %s, %s)", tier, grade, is_key, interval)
-                    for (tier, grade, is_key), (interval, _type) in matrix.items()
+                    SQL(
+                        "(%s, %s, %s, %s, %s)",
+                        tier,
+                        grade,
+                        is_key,
+                        is_potential,
+                        interval,
+                    )
+                    for (tier, grade, is_key, is_potential), (
+                        interval,
+                        _type,
+                    ) in matrix.items()
                 ),
             )
         )
@@ -402,7 +563,27 @@ class ProspectRescoreEngine(models.AbstractModel):
                        COALESCE(contact.touches, 0) AS touch_count,
                        COALESCE(contact.unanswered, 0) AS unanswered_touches,
                        contact.first_unanswered AS date_first_unanswered,
-                       %(cost)s AS development_cost
+                       %(cost)s AS development_cost,
+                       customer.projected_tier AS customer_projected_tier,
+                       customer.projected_rank AS customer_rank,
+                       customer.customer_count,
+                       customer.weighted AS customer_weighted,
+                       COALESCE(customer.potential_key, FALSE)
+                           AS prospect_potential_key,
+                       customer.potential_since AS date_potential_key,
+                       customer.last_purchase AS prospect_last_purchase,
+                       customer.usual_interval AS prospect_usual_interval,
+                       customer.revenue_previous AS prospect_revenue_previous,
+                       customer.lost_day AS prospect_lost_to_competitor,
+                       COALESCE(customer.at_risk, FALSE) AS prospect_at_risk,
+                       customer.risk_since AS prospect_at_risk_since,
+                       COALESCE(customer.lead_id = lead.id, FALSE)
+                           AS prospect_account_lead,
+                       COALESCE(customer.lead_id = lead.id AND customer.opens_risk,
+                                FALSE) AS opens_risk,
+                       COALESCE(customer.lead_id = lead.id
+                                AND customer.becomes_potential, FALSE)
+                           AS becomes_potential
                   FROM crm_lead lead
                   LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
                   LEFT JOIN res_partner partner ON partner.id = lead.partner_id
@@ -419,9 +600,18 @@ class ProspectRescoreEngine(models.AbstractModel):
                          ON cadence.tier = scored.pyramid_tier
                         AND cadence.grade = scored.prospect_grade
                         AND cadence.is_key = scored.is_key
+                        AND cadence.is_potential = scored.prospect_potential_key
                 OFFSET 0
             ), desired AS (
                 SELECT planned.*,
+                       COALESCE(customer_projected_tier, pyramid_tier)
+                           AS pyramid_projected_tier,
+                       CASE WHEN prospect_potential_key THEN customer_rank END
+                           AS prospect_projected_rank,
+                       CASE WHEN prospect_potential_key THEN customer_count END
+                           AS pyramid_customer_count,
+                       CASE WHEN prospect_potential_key THEN customer_weighted END
+                           AS prospect_pipeline_weighted,
                        %(urgency)s AS contact_urgency,
                        %(abandon)s AS abandon_recommended,
                        CASE WHEN old_date_sales_ready IS NULL AND planned.is_open
@@ -503,7 +693,10 @@ class ProspectRescoreEngine(models.AbstractModel):
 
     def _rescore_batch(self, low, high, today):
         """Write the changed leads of ids ``low`` to ``high`` and record their tier
-        and grade moves; returns (count, ids that became sales-ready).
+        and grade moves; returns the count and the ids of the leads to act on:
+        ``ready`` (became sales-ready), ``at_risk`` (their customer's risk episode
+        opened) and ``potential_key`` (their customer became a potential key
+        customer for the first time), one lead per customer.
 
         A lead edited since ``_prepare_changes`` read it (``write_date`` moved) is
         left alone: the ORM already recomputed it, and the next run sees it."""
@@ -526,7 +719,8 @@ class ProspectRescoreEngine(models.AbstractModel):
                        change.pyramid_revenue AS revenue, change.rank,
                        change.total,
                        lead.date_deadline - %(today)s AS days_to_close,
-                       change.becomes_ready
+                       change.becomes_ready, change.opens_risk,
+                       change.becomes_potential
             ), history AS (
                 INSERT INTO prospect_lead_history
                        (lead_id, company_id, user_id, team_id, date, kind, old_value,
@@ -546,7 +740,10 @@ class ProspectRescoreEngine(models.AbstractModel):
                   FROM changed
                  WHERE was_scored AND old_grade IS DISTINCT FROM new_grade
             )
-            SELECT COUNT(*), ARRAY_AGG(id) FILTER (WHERE becomes_ready) FROM changed
+            SELECT COUNT(*), ARRAY_AGG(id) FILTER (WHERE becomes_ready),
+                   ARRAY_AGG(id) FILTER (WHERE opens_risk),
+                   ARRAY_AGG(id) FILTER (WHERE becomes_potential)
+              FROM changed
             """,
                 assignments=SQL(", ").join(
                     SQL(
@@ -560,5 +757,9 @@ class ProspectRescoreEngine(models.AbstractModel):
                 uid=self.env.uid,
             )
         )
-        count, ready_ids = self.env.cr.fetchone()
-        return count, ready_ids or []
+        count, ready_ids, risk_ids, potential_ids = self.env.cr.fetchone()
+        return count, {
+            "ready": ready_ids or [],
+            "at_risk": risk_ids or [],
+            "potential_key": potential_ids or [],
+        }

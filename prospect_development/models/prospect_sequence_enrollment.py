@@ -434,7 +434,31 @@ class ProspectSequenceEnrollment(models.Model):
             )
         )
         mails, _messages = composer._action_send_mail()
+        self._show_recipients(mails)
         return mails
+
+    @api.model
+    def _show_recipients(self, mails):
+        """The chatter says to whom each mailing went (the decision maker, or the
+        lead's contact): the mail's recipients become its message's, in one
+        statement, without notifying them again."""
+        mails.flush_recordset(["recipient_ids", "mail_message_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO mail_message_res_partner_rel
+                       (mail_message_id, res_partner_id)
+                SELECT mail.mail_message_id, recipient.res_partner_id
+                  FROM mail_mail mail
+                  JOIN mail_mail_res_partner_rel recipient
+                    ON recipient.mail_mail_id = mail.id
+                 WHERE mail.id = ANY(%s)
+                ON CONFLICT DO NOTHING
+                """,
+                mails.ids,
+            )
+        )
+        mails.mail_message_id.invalidate_recordset(["partner_ids"])
 
     def _schedule_step_activity(self, step):
         today = self.env["prospect.engine"]._today()

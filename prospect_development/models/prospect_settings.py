@@ -31,6 +31,8 @@ SETTINGS = {
     "score_half_life_days": Setting(int, 30, 1, MAX_DAYS),
     "burst_events": Setting(int, 3, 1, 1000),
     "burst_hours": Setting(int, 24, 1, 24 * 31),
+    "risk_recency_factor": Setting(float, 2.0, 1.0, 100.0),
+    "risk_revenue_drop_pct": Setting(int, 30, 1, 100),
     "revenue_source": Setting(str, "won", None, None),
     "cost_per_touch": Setting(float, 0.0, 0, 1_000_000_000),
     "care_days_ahead": Setting(int, 7, 0, 366),
@@ -119,7 +121,7 @@ class ProspectSettings(models.AbstractModel):
                 label = self._get_label(key)
                 if spec.minimum == 0:
                     message = _("%(setting)s cannot be negative.", setting=label)
-                elif spec.type is int:
+                elif spec.type is int or spec.minimum >= 1:
                     message = _(
                         "%(setting)s must be at least %(min)s.",
                         setting=label,

@@ -115,6 +115,21 @@ class ResConfigSettings(models.TransientModel):
         help="A signal of the prospect (an answer, a click, a visit...) counts half "
         "as much after this many days.",
     )
+    prospect_risk_recency_factor = fields.Float(
+        string="At Risk: Silent for (times the usual interval)",
+        config_parameter=_param("risk_recency_factor"),
+        default=DEFAULTS["risk_recency_factor"],
+        help="A super or large customer, or a key account, is at risk when its last "
+        "purchase is older than its usual interval between purchases times this "
+        "factor.",
+    )
+    prospect_risk_revenue_drop_pct = fields.Integer(
+        string="At Risk: Revenue Drop (%)",
+        config_parameter=_param("risk_revenue_drop_pct"),
+        default=DEFAULTS["risk_revenue_drop_pct"],
+        help="... or when its revenue over the window fell by more than this share "
+        "against the window of the same length before it.",
+    )
     prospect_burst_events = fields.Integer(
         string="Interest Alert: Signals",
         config_parameter=_param("burst_events"),

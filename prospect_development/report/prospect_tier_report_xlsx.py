@@ -12,6 +12,7 @@ SHEET_SUMMARY = "Summary"
 SHEET_MATRIX = "Tier x Grade"
 SHEET_SALESPERSON = "By Salesperson"
 SHEET_MOVEMENTS = "Movements"
+SHEET_AT_RISK = "At Risk"
 SHEET_LEADS = "Leads"
 
 # tiers ranked by revenue: the top customers of the method (20 % by default, the
@@ -104,9 +105,11 @@ class TierReportWriter:
         return sheet
 
     # ------------------------------------------------------------------ Summary
-    def write_summary(self, companies, tiers, grades, filters):
+    def write_summary(self, companies, tiers, grades, filters, potential=()):
         """``tiers[company_id]``: {tier: (leads, partners, revenue)};
-        ``grades[company_id]``: {grade: (leads, partners, expected, prorated)}."""
+        ``grades[company_id]``: {grade: (leads, partners, expected, prorated)};
+        ``potential``: the potential key customers, as ``_customer_row`` wants
+        them."""
         t = self.texts
         sheet = self._add_sheet(SHEET_SUMMARY)
         sheet.set_column(0, 0, 26)
@@ -119,6 +122,98 @@ class TierReportWriter:
         row += 1
         for company in companies:
             row = self._summary_company(sheet, row, company, tiers, grades)
+        t = self.texts
+        sheet.write_string(row, 0, t["potential_title"], self.fmt["subtitle"])
+        row += 1
+        if not potential:
+            sheet.write_string(row, 0, t["no_potential"], self.fmt["note"])
+            return sheet
+        headers = [
+            t["customer"],
+            t["company"],
+            t["tier"],
+            t["projected_tier"],
+            t["weighted_pipeline"],
+            t["salesperson"],
+            t["reason"],
+        ]
+        self._header(sheet, row, headers)
+        row += 1
+        for line in potential:
+            self._customer_row(sheet, row, line, ("projected_tier", "weighted"))
+            row += 1
+        return sheet
+
+    def _customer_row(self, sheet, row, line, extra):
+        """One customer of the Summary's potential keys or of At Risk: customer,
+        company, tier, then the ``extra`` values, salesperson and reason."""
+        sheet.write_string(row, 0, line["customer"] or "")
+        sheet.write_string(row, 1, line["company"])
+        sheet.write_string(row, 2, self.label("pyramid_tier", line["tier"]))
+        col = 3
+        for key in extra:
+            value = line[key]
+            if key.endswith("tier"):
+                sheet.write_string(row, col, self.label("pyramid_tier", value))
+            elif isinstance(value, str):
+                sheet.write_string(row, col, value)
+            elif value is None or value is False:
+                sheet.write_blank(row, col, None)
+            elif hasattr(value, "isoformat"):
+                sheet.write_datetime(row, col, value, self.fmt["date"])
+            elif isinstance(value, int) and not key.startswith("revenue"):
+                sheet.write_number(row, col, value, self.fmt["cell_int"])
+            else:
+                sheet.write_number(row, col, float(value), self.fmt["cell_money"])
+            col += 1
+        sheet.write_string(row, col, line["salesperson"] or self.texts["unassigned"])
+        sheet.write_string(row, col + 1, line["reason"] or "")
+
+    # ------------------------------------------------------------------ At Risk
+    def write_at_risk(self, rows):
+        """Slipping key accounts, most valuable first: one row per customer."""
+        t = self.texts
+        sheet = self._add_sheet(SHEET_AT_RISK)
+        headers = [
+            t["customer"],
+            t["company"],
+            t["tier"],
+            t["colour"],
+            t["revenue"],
+            t["revenue_previous"],
+            t["last_purchase"],
+            t["usual_interval"],
+            t["at_risk_since"],
+            t["salesperson"],
+            t["reason"],
+        ]
+        sheet.set_column(0, 1, 26)
+        sheet.set_column(2, 9, 14)
+        sheet.set_column(10, 10, 60)
+        self._header(sheet, 0, headers)
+        sheet.set_row(0, 32)
+        sheet.freeze_panes(1, 1)
+        row = 1
+        for line in rows:
+            line = dict(line, colour=self.label("key_account_colour", line["colour"]))
+            self._customer_row(
+                sheet,
+                row,
+                line,
+                (
+                    "colour",
+                    "revenue",
+                    "revenue_previous",
+                    "last_purchase",
+                    "usual_interval",
+                    "since",
+                ),
+            )
+            row += 1
+        if not rows:
+            sheet.write_string(1, 0, t["no_at_risk"], self.fmt["note"])
+        else:
+            sheet.autofilter(0, 0, row - 1, len(headers) - 1)
         return sheet
 
     def _summary_company(self, sheet, row, company, tiers, grades):

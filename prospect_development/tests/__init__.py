@@ -17,3 +17,5 @@ from . import test_tier_report
 from . import test_install
 from . import test_access_matrix
 from . import test_demo
+from . import test_key_accounts
+from . import test_signals

@@ -101,6 +101,8 @@ ACL = {
     "prospect.handover.wizard": ("", "rwc"),
     "prospect.sequence.enroll.wizard": ("rwc", "rwc"),
     "prospect.tier.report.wizard": ("rwc", "rwc"),
+    "prospect.call.outcome": ("r", "rwcd"),
+    "prospect.outcome.wizard": ("rwc", "rwc"),
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "d": "unlink"}
 
@@ -125,6 +127,8 @@ MENUS = {
     "menu_prospect_sequence": MANAGERS,
     "menu_prospect_care_holiday": MANAGERS,
     "menu_prospect_handover": MANAGERS,
+    "menu_prospect_call_outcome_report": SALES,
+    "menu_prospect_call_outcome": MANAGERS,
 }
 
 

@@ -141,8 +141,14 @@ class TestDemoData(TransactionCase):
             [("user_id", "in", users.ids), ("prospect_cadence", "=", True)]
         )
         self.assertTrue(activities)
+        # ...by the cadence ("B级: ..."), or by a call outcome (a visit asked for)
+        outcomes = self.env["prospect.call.outcome"].with_context(lang="zh_CN")
+        outcome_names = set(outcomes.search([]).mapped("name"))
         self.assertTrue(
-            all("级" in summary for summary in activities.mapped("summary"))
+            all(
+                "级" in summary or summary in outcome_names
+                for summary in activities.mapped("summary")
+            )
         )
         notes = self.env["mail.message"].search(
             [
@@ -171,3 +177,42 @@ class TestDemoData(TransactionCase):
         self.assertLess(customers["super"], customers["large"], customers)
         self.assertLess(customers["large"], customers["medium"], customers)
         self.assertLess(customers["medium"], customers["small"], customers)
+
+    def test_signals_to_explain_and_follow(self):
+        events = self.env["prospect.engagement.event"].search(
+            [("lead_id", "in", self.demo_leads.ids)]
+        )
+        kinds = Counter(events.mapped("event_type"))
+        for kind in ("reply", "activity_done", "feedback", "mail_open", "link_click"):
+            self.assertTrue(kinds[kind], f"some {kind} signals")
+        # a scored lead whose explanation adds up to its score
+        lead = max(self.demo_leads, key=lambda lead: lead.engagement_score)
+        self.assertGreaterEqual(lead.engagement_score, 30)
+        action = lead.action_view_prospect_events()
+        explained = self.env[action["res_model"]].search(action["domain"])
+        self.assertAlmostEqual(
+            sum(explained.mapped("points_today")), lead.engagement_score, delta=0.5
+        )
+        # a burst of interest today, and the salesperson alerted
+        burst = self.env.ref("prospect_development.pd_demo_lead_interest_burst")
+        self.assertTrue(burst.date_interest_alert)
+        self.assertTrue(
+            burst.activity_ids.filtered(lambda a: "interest" in (a.summary or ""))
+        )
+        # a nurturing sequence at work
+        nurture = self.env.ref("prospect_development.prospect_sequence_demo_nurture")
+        self.assertTrue(nurture.is_nurture)
+        self.assertTrue(nurture.running_count)
+
+    def test_key_accounts_to_discover(self):
+        leads = self.demo_leads.filtered("active")
+        self.assertTrue(leads.filtered("prospect_potential_key"), "a big one coming")
+        at_risk = leads.filtered(
+            lambda lead: lead.prospect_at_risk and lead.prospect_account_lead
+        )
+        self.assertTrue(at_risk, "a key account slipping")
+        self.assertTrue(all(at_risk.mapped("prospect_at_risk_reason")))
+        self.assertTrue(leads.prospect_decision_maker_id, "decision makers known")
+        referred = leads.filtered("prospect_referrer_id")
+        self.assertTrue(referred, "referrals")
+        self.assertTrue(referred.prospect_referrer_id.prospect_referral_count)

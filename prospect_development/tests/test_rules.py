@@ -253,7 +253,7 @@ class TestRulesSql(ProspectCase):
                     ),
                     (live[lead.id][0], live[lead.id][1:]),
                 ):
-                    interval = matrix.get((tier, grade, key), (None,))[0]
+                    interval = matrix.get((tier, grade, key, False), (None,))[0]
                     next_date = reference.next_contact_date(
                         self.today - timedelta(days=ago), None, interval
                     )

@@ -11,7 +11,14 @@ from odoo.addons.mail.tests.common import mail_new_test_user
 
 from .common import ProspectCase
 
-SHEETS = ["Summary", "Tier x Grade", "By Salesperson", "Movements", "Leads"]
+SHEETS = [
+    "Summary",
+    "At Risk",
+    "Tier x Grade",
+    "By Salesperson",
+    "Movements",
+    "Leads",
+]
 
 
 def read_workbook(data):

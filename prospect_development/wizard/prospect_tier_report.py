@@ -448,6 +448,56 @@ class ProspectTierReportWizard(models.TransientModel):
             yield rows
             last_id = rows[-1][0]
 
+    def _get_key_customers(self, query, flag, no_company):
+        """One row per customer (commercial partner and company) whose readable
+        leads carry ``flag`` (``prospect_at_risk``, ``prospect_potential_key``),
+        the most valuable first; the reason is the lead's own translated text."""
+        lead = SQL.identifier(query.table)
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT DISTINCT ON (%(lead)s.company_id,
+                                COALESCE(pd_partner.commercial_partner_id,
+                                         -%(lead)s.id))
+                   %(lead)s.id
+              FROM %(from)s
+              LEFT JOIN res_partner pd_partner ON pd_partner.id = %(lead)s.partner_id
+             WHERE %(where)s AND %(lead)s.%(flag)s
+             ORDER BY %(lead)s.company_id,
+                      COALESCE(pd_partner.commercial_partner_id, -%(lead)s.id),
+                      %(lead)s.id DESC
+            """,
+                lead=lead,
+                flag=SQL.identifier(flag),
+                **{"from": query.from_clause, "where": self._where(query)},
+            )
+        )
+        leads = self.env["crm.lead"].browse(row[0] for row in self.env.cr.fetchall())
+        rows = [
+            {
+                "customer": lead.partner_id.commercial_partner_id.name
+                or lead.partner_name
+                or lead.name,
+                "company": lead.company_id.name or no_company,
+                "tier": lead.pyramid_tier,
+                "projected_tier": lead.pyramid_projected_tier,
+                "weighted": lead.prospect_pipeline_weighted,
+                "colour": lead.key_account_colour,
+                "revenue": lead.pyramid_revenue,
+                "revenue_previous": lead.prospect_revenue_previous,
+                "last_purchase": lead.prospect_last_purchase,
+                "usual_interval": lead.prospect_usual_interval or None,
+                "since": lead.prospect_at_risk_since,
+                "salesperson": lead.user_id.name,
+                "reason": lead.prospect_at_risk_reason
+                if flag == "prospect_at_risk"
+                else lead.prospect_potential_key_reason,
+            }
+            for lead in leads
+        ]
+        key = "revenue" if flag == "prospect_at_risk" else "weighted"
+        return sorted(rows, key=lambda row: -(row[key] or 0))
+
     # ----------------------------------------------------------------- workbook
     def _get_file_name(self):
         today = fields.Date.context_today(self)
@@ -489,6 +539,12 @@ class ProspectTierReportWizard(models.TransientModel):
                 tier_summary,
                 self._get_grade_summary(query),
                 self._get_filter_lines(companies),
+                self._get_key_customers(
+                    query, "prospect_potential_key", texts["no_company"]
+                ),
+            )
+            writer.write_at_risk(
+                self._get_key_customers(query, "prospect_at_risk", texts["no_company"])
             )
             writer.write_matrix(company_rows, self._get_matrix(query))
             writer.write_salespeople(
@@ -626,4 +682,13 @@ class ProspectTierReportWizard(models.TransientModel):
             "abandon_flag": _("Abandonment Recommended"),
             "yes": _("Yes"),
             "no": _("No"),
+            "potential_title": _("Potential Key Customers"),
+            "no_potential": _("No potential key customer."),
+            "projected_tier": _("Projected Tier"),
+            "weighted_pipeline": _("Weighted Pipeline"),
+            "revenue_previous": _("Revenue, Window Before"),
+            "last_purchase": _("Last Purchase"),
+            "usual_interval": _("Usual Interval (days)"),
+            "at_risk_since": _("At Risk Since"),
+            "no_at_risk": _("No key account at risk."),
         }

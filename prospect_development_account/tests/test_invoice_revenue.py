@@ -82,3 +82,41 @@ class TestInvoiceRevenue(AccountTestInvoicingCommon):
     def test_settings_offer_the_invoice_source(self):
         field = self.env["res.config.settings"]._fields["prospect_revenue_source"]
         self.assertIn("invoices", dict(field.selection))
+
+    def test_slipping_measured_on_invoices(self):
+        slipping = self.env["res.partner"].create(
+            {"name": "Slipping Invoices", "is_company": True}
+        )
+        for days_ago in (100, 130, 160):
+            self.init_invoice(
+                "out_invoice",
+                slipping,
+                self.today - timedelta(days=days_ago),
+                post=True,
+                amounts=[1000.0],
+            )
+        # a refund is no purchase
+        self.init_invoice(
+            "out_refund",
+            slipping,
+            self.today - timedelta(days=10),
+            post=True,
+            amounts=[10.0],
+        )
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Key account",
+                "partner_id": slipping.id,
+                "key_account_colour": "red",
+            }
+        )
+        self.env["crm.lead"]._action_prospect_rescore()
+        self.assertEqual(lead.prospect_last_purchase, self.today - timedelta(days=100))
+        self.assertEqual(lead.prospect_usual_interval, 30)
+        self.assertTrue(lead.prospect_at_risk)
+        # an invoice today ends the episode
+        self.init_invoice(
+            "out_invoice", slipping, self.today, post=True, amounts=[1000.0]
+        )
+        self.env["crm.lead"]._action_prospect_rescore()
+        self.assertFalse(lead.prospect_at_risk)

@@ -44,13 +44,18 @@ registry.category("web_tour.tours").add("prospect_development_cadence_tour", {
             run: "click",
         },
         {
+            content: "A cadence call is done with its outcome: interested",
+            trigger: ".modal div[name=outcome_id] label:contains('Interested')",
+            run: "click",
+        },
+        {
             content: "What the buyer said",
-            trigger: ".o-mail-ActivityMarkAsDone textarea",
+            trigger: ".modal div[name=note] textarea",
             run: "edit Spoke to the buyer: samples next week",
         },
         {
             content: "Done",
-            trigger: ".o-mail-ActivityMarkAsDone button[aria-label=Done]",
+            trigger: ".modal button[name=action_confirm]",
             run: "click",
         },
         {
