@@ -8,7 +8,7 @@
     "website": "https://github.com/prospect-development/prospect-development",
     "maintainers": ["prospect-development"],
     "license": "LGPL-3",
-    "depends": ["crm"],
+    "depends": ["crm", "link_tracker"],
     "data": [
         "security/ir.model.access.csv",
         "security/prospect_development_security.xml",

@@ -1,2 +1,3 @@
 from . import main
 from . import tier_report
+from . import tracking

@@ -5,6 +5,7 @@ from . import prospect_settings
 from . import crm_lead
 from . import crm_lost_reason
 from . import mail_activity
+from . import mail_mail
 from . import mail_message
 from . import mail_thread
 from . import prospect_cadence_engine

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from .. import rules
@@ -144,11 +144,16 @@ class ProspectEngagementEvent(models.Model):
 
     @api.model
     def _get_rule_points(self):
-        """Points of each event type, from the score rules."""
-        return {
-            rule.event_type: rule.points
+        """Points of each event type, from the score rules (cached: the rules
+        seldom change, signals come by the thousand; the rules clear it)."""
+        return dict(self._get_rule_points_cached())
+
+    @tools.ormcache()
+    def _get_rule_points_cached(self):
+        return tuple(
+            (rule.event_type, rule.points)
             for rule in self.env["prospect.score.rule"].sudo().search([])
-        }
+        )
 
     @api.model
     def _record(self, values_list):
@@ -164,13 +169,21 @@ class ProspectEngagementEvent(models.Model):
         # job): callers check what they expose; the events are not shown here
         self = self.sudo()
         leads = self.env["crm.lead"].browse({vals["lead_id"] for vals in values_list})
-        running = {
-            enrollment.lead_id.id: enrollment.sequence_id.id
-            for enrollment in self.env["prospect.sequence.enrollment"].search(
-                [("lead_id", "in", leads.ids), ("state", "=", "running")],
-                order="id",
-            )
-        }
+        # the running sequence of the leads whose values do not name one
+        unsequenced = [
+            vals["lead_id"] for vals in values_list if "sequence_id" not in vals
+        ]
+        running = (
+            {
+                enrollment.lead_id.id: enrollment.sequence_id.id
+                for enrollment in self.env["prospect.sequence.enrollment"].search(
+                    [("lead_id", "in", unsequenced), ("state", "=", "running")],
+                    order="id",
+                )
+            }
+            if unsequenced
+            else {}
+        )
         points = self._get_rule_points()
         now = self.env["prospect.engine"]._now()
         rows = []

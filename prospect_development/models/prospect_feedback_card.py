@@ -2,13 +2,16 @@ import re
 import secrets
 from datetime import date, timedelta
 
+import lxml.html
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize, format_date, plaintext2html
 
-from .. import rules
+from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
+
+from .. import rules, tracking
 
 INTERESTS = [("none", "Not for us"), ("later", "Maybe later"), ("now", "Yes, now")]
 CALL_TIMES = [("morning", "Morning"), ("afternoon", "Afternoon"), ("any", "Any time")]
@@ -20,6 +23,15 @@ CALL_DAYS_AHEAD = 365
 # anything else is not a token of ours and never reaches the database.
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Links of a mailing that must work as they are, never through a tracked redirect
+# (regular expressions of paths): the feedback card (which is also how to opt
+# out) and Odoo's unsubscribe and unfollow pages.
+UNTRACKED_PATHS = [
+    "/prospect/feedback",
+    "/unsubscribe_from_list",
+    "/unsubscribe",
+    "/mail/unfollow",
+]
 
 
 class ProspectFeedbackCard(models.Model):
@@ -71,6 +83,12 @@ class ProspectFeedbackCard(models.Model):
         readonly=True, help="First mail of the prospect on the lead after this mailing."
     )
     bounced = fields.Boolean(readonly=True)
+    date_delivered = fields.Datetime(
+        string="Delivered On",
+        readonly=True,
+        help="When the mail server accepted the mailing; opens and clicks in the "
+        "first seconds after it are mail scanners, not the prospect.",
+    )
 
     _sql_constraints = [
         ("token_unique", "UNIQUE(token)", "A feedback card token is unique."),
@@ -100,6 +118,185 @@ class ProspectFeedbackCard(models.Model):
     def _is_expired(self):
         self.ensure_one()
         return self.date_expire < fields.Datetime.now()
+
+    # ------------------------------------------------------------
+    # OPEN AND CLICK TRACKING
+    # ------------------------------------------------------------
+
+    def _get_open_url(self, base_url=None):
+        """The open pixel of this mailing."""
+        self.ensure_one()
+        if base_url is None:
+            base_url = self.lead_id.get_base_url()
+        return f"{base_url}/prospect/track/{self.sudo().token}/blank.gif"
+
+    def _get_click_url(self, code, base_url=None):
+        """The tracked address of the link.tracker ``code`` in this mailing."""
+        self.ensure_one()
+        if base_url is None:
+            base_url = self.lead_id.get_base_url()
+        return f"{base_url}/r/{code}/p/{self.sudo().token}"
+
+    @api.model
+    def _add_tracking(self, mail_of_card):
+        """Put the open pixel and tracked links in the queued mails of the cards
+        (``{card: mail.mail}``): every web link goes through a link.tracker, but the
+        feedback card and unsubscribe links, which must work as they are. The
+        message on the lead's thread keeps the plain links: a salesperson reading
+        the chatter opens and clicks nothing on the prospect's behalf. One
+        link.tracker lookup for the distinct addresses of all the mails."""
+        parsed, addresses = [], {}
+        for card, mail in mail_of_card.items():
+            if not mail.body_html:
+                continue
+            base_url = card.lead_id.get_base_url()
+            root = lxml.html.fromstring(mail.body_html)
+            nodes, urls_and_labels = find_links_with_urls_and_labels(
+                root,
+                base_url,
+                # web links only, not the page itself (#anchor) or mailto:, tel:...
+                skip_regex=rf"^(?!https?://)|^{re.escape(base_url)}/?#",
+                skip_prefix=f"{base_url}/r/",
+                skip_list=UNTRACKED_PATHS,
+            )
+            urls = [url_and_label["url"] for url_and_label in urls_and_labels]
+            addresses.update(dict.fromkeys(urls))
+            parsed.append((card, mail, base_url, root, nodes, urls))
+        code_of_url = self._get_link_codes(list(addresses))
+        for card, mail, base_url, root, nodes, urls in parsed:
+            for node, url in zip(nodes, urls, strict=True):
+                node.set("href", card._get_click_url(code_of_url[url], base_url))
+            container = root.find("body") if root.tag == "html" else None
+            container = root if container is None else container
+            pixel = lxml.html.Element(
+                "img",
+                src=card._get_open_url(base_url),
+                alt="",
+                width="1",
+                height="1",
+                style="display: block; width: 1px; height: 1px; border: 0;",
+            )
+            container.append(pixel)
+            mail.body_html = Markup(
+                lxml.html.tostring(root, encoding="unicode", method="xml")
+            )
+
+    @api.model
+    def _get_link_codes(self, urls):
+        """``{url: code}`` of the link.tracker of each address, created if need be
+        (with the address as title: no fetch of the page to find one)."""
+        if not urls:
+            return {}
+        trackers = (
+            self.env["link.tracker"]
+            .sudo()
+            .search_or_create([{"url": url, "title": url} for url in urls])
+        )
+        codes = (
+            self.env["link.tracker.code"]
+            .sudo()
+            .search_fetch(
+                [("link_id", "in", trackers.ids)], ["code", "link_id"], order="id"
+            )
+        )
+        # the newest code of a link is its current one, as link.tracker reads it
+        code_of_link = {code.link_id.id: code.code for code in codes}
+        return {
+            url: code_of_link[tracker.id]
+            for url, tracker in zip(urls, trackers, strict=True)
+        }
+
+    @api.model
+    def _set_delivered(self, messages):
+        """The mails of these messages were handed to the mail server just now."""
+        self.flush_model(["mail_message_id", "date_delivered"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE prospect_feedback_card
+                   SET date_delivered = %(now)s
+                 WHERE mail_message_id = ANY(%(messages)s)
+                   AND date_delivered IS NULL
+                """,
+                # the clock the tracking routes compare with (not the transaction's)
+                now=self.env["prospect.engine"]._now(),
+                messages=messages.ids,
+            )
+        )
+        if self.env.cr.rowcount:
+            self.invalidate_model(["date_delivered"])
+
+    @api.model
+    def _track(self, event_type, token, link=None):
+        """Record an open (``mail_open``) or a click on ``link`` (``link_click``,
+        a link.tracker) of the mailing of ``token``, if it counts: the mail was
+        delivered more than a few seconds ago, the card is still valid or its
+        enrolment still runs, and this mail saw no such event (on this link) in
+        the last window. Anything else (unknown, forged, replayed token) records
+        nothing. To be called as sudo: the token is the visitor's only credential.
+        Returns the events created."""
+        events = self.env["prospect.engagement.event"]
+        if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
+            return events
+        self.flush_model()
+        events.flush_model()
+        self.env["prospect.sequence.enrollment"].flush_model(["state"])
+        now = self.env["prospect.engine"]._now()
+        url = link.url if link else None
+        # one indexed lookup (the token is unique) with what the checks need
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT card.id, card.lead_id, card.sequence_id, card.date_delivered,
+                       card.date_expire, enrollment.state, message.subject,
+                       EXISTS (
+                           SELECT FROM prospect_engagement_event event
+                            WHERE event.lead_id = card.lead_id
+                              AND event.date > %(since)s
+                              AND event.res_model = %(model)s
+                              AND event.res_id = card.id
+                              AND event.event_type = %(event_type)s
+                              AND (%(url)s::varchar IS NULL
+                                   OR event.description = %(url)s)
+                       )
+                  FROM prospect_feedback_card card
+                  JOIN prospect_sequence_enrollment enrollment
+                    ON enrollment.id = card.enrollment_id
+                  LEFT JOIN mail_message message ON message.id = card.mail_message_id
+                 WHERE card.token = %(token)s
+                """,
+                token=token,
+                since=now - timedelta(seconds=tracking.WINDOW_SECONDS),
+                model=self._name,
+                event_type=event_type,
+                url=url,
+            )
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            return events
+        card_id, lead_id, sequence_id, delivered, expire, state, subject, seen = row
+        if seen or tracking.too_early(delivered, now):
+            return events
+        if state != "running" and expire < now:
+            return events
+        # the key of the window: two identical requests at once write one event
+        return events._record(
+            [
+                {
+                    "lead_id": lead_id,
+                    "event_type": event_type,
+                    "date": now,
+                    "res_model": self._name,
+                    "res_id": card_id,
+                    "sequence_id": sequence_id,
+                    "description": url or subject,
+                    "dedup_key": tracking.dedup_key(
+                        event_type, card_id, now, link_id=link and link.id
+                    ),
+                }
+            ]
+        )
 
     # ------------------------------------------------------------
     # ANSWERS

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .prospect_engagement_event import EVENT_TYPES
 
@@ -35,3 +35,19 @@ class ProspectScoreRule(models.Model):
             "The points of a signal go from -100 to 100.",
         ),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        self.env.registry.clear_cache()  # prospect.engagement.event's points
+        return rules
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result

@@ -391,6 +391,7 @@ class ProspectSequenceEnrollment(models.Model):
         # the queue cancels blacklisted, opted-out and invalid addresses
         stopped = self.browse()
         card_of_lead = {card.lead_id.id: card for card in cards}
+        mail_of_card = {}
         for mail in mails:
             card = card_of_lead.get(mail.res_id)
             if not card:
@@ -402,6 +403,10 @@ class ProspectSequenceEnrollment(models.Model):
                 card.unlink()
             else:
                 card.mail_message_id = mail.mail_message_id
+                if mail.state == "outgoing":
+                    mail_of_card[card] = mail
+        # the open pixel and tracked links, in the mail only (not on the thread)
+        cards._add_tracking(mail_of_card)
         return stopped
 
     @api.model
