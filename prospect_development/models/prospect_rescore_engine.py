@@ -203,13 +203,15 @@ class ProspectRescoreEngine(models.AbstractModel):
                   FULL JOIN account USING (company_key, commercial_id)
             ),
             -- the rank each pipeline would reach among the ranked customers:
-            -- one more than the customers that earned strictly more
+            -- one more than the customers that earned strictly more (those that
+            -- earned as much or more, less those that earned as much: running
+            -- counts, a frame excluding the peers would be counted row by row)
             projected AS (
                 SELECT company_key, commercial_id,
                        1 + COUNT(*) FILTER (WHERE is_ranked) OVER (
-                           PARTITION BY company_key ORDER BY value DESC
-                           RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-                           EXCLUDE GROUP) AS rank,
+                               PARTITION BY company_key ORDER BY value DESC)
+                         - COUNT(*) FILTER (WHERE is_ranked) OVER (
+                               PARTITION BY company_key, value) AS rank,
                        is_ranked
                   FROM (SELECT company_key, commercial_id, revenue AS value,
                                TRUE AS is_ranked
