@@ -196,9 +196,13 @@ class TestDemoData(TransactionCase):
         # a burst of interest today, and the salesperson alerted
         burst = self.env.ref("prospect_development.pd_demo_lead_interest_burst")
         self.assertTrue(burst.date_interest_alert)
-        self.assertTrue(
-            burst.activity_ids.filtered(lambda a: "interest" in (a.summary or ""))
+        owner = burst.user_id or burst.team_id.user_id
+        summary = burst.with_context(lang=owner.lang).env._(
+            "Showing interest now: %(count)s signals within %(hours)s hours",
+            count=3,
+            hours=24,
         )
+        self.assertIn(summary, burst.activity_ids.mapped("summary"))
         # a nurturing sequence at work
         nurture = self.env.ref("prospect_development.prospect_sequence_demo_nurture")
         self.assertTrue(nurture.is_nurture)

@@ -342,7 +342,7 @@ class TestKeyAccounts(ProspectCase):
         wizard = (
             self.env["prospect.tier.report.wizard"]
             .with_user(user)
-            .with_context(allowed_company_ids=self.pyramid_company.ids)
+            .with_context(allowed_company_ids=self.pyramid_company.ids, lang="en_US")
             .create({"company_ids": [(6, 0, self.pyramid_company.ids)]})
         )
         return read_workbook(wizard._generate_xlsx())
