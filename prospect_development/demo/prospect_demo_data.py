@@ -484,16 +484,22 @@ class ProspectDemoData(models.AbstractModel):
     @api.model
     def _activate_chinese(self):
         """Make sure Chinese is active, with the terms of the installed add-ons, the
-        way Odoo installs a language (this add-on's terms follow once its data is
-        loaded); returns "zh_CN", or False when the language is unknown."""
+        way Odoo installs a language, and of this add-on's records already loaded;
+        returns "zh_CN", or False when the language is unknown."""
         Lang = self.env["res.lang"]
-        if Lang._get_code("zh_CN"):
-            # this add-on's own records (call outcomes...) in Chinese already: the
-            # demo writes their names into activities before the install loads them
-            self.env["ir.module.module"].search(
-                [("name", "=", "prospect_development")]
-            )._update_translations(["zh_CN"])
-            return "zh_CN"
+        if not Lang._get_code("zh_CN"):
+            if not Lang._activate_lang("zh_CN"):
+                return False
+            installed = self.env["ir.module.module"].search(
+                [("state", "=", "installed")]
+            )
+            installed._update_translations(["zh_CN"])
+        # this add-on's own records (call outcomes...) in Chinese already: the demo
+        # writes their names into activities before the install loads them
+        self.env["ir.module.module"].search(
+            [("name", "=", "prospect_development")]
+        )._update_translations(["zh_CN"])
+        return "zh_CN"
         if not Lang._activate_lang("zh_CN"):
             return False
         installed = self.env["ir.module.module"].search([("state", "=", "installed")])
