@@ -212,7 +212,6 @@ class CrmLead(models.Model):
         string="Projected Tier",
         readonly=True,
         copy=False,
-        index=True,
         help="The tier the customer would have if its weighted open pipeline "
         "(expected revenue x probability of its open opportunities) were added to "
         "its revenue in the window, on the same ranking. Set by the nightly "
@@ -233,7 +232,6 @@ class CrmLead(models.Model):
         string="Potential Key Customer",
         readonly=True,
         copy=False,
-        index=True,
         help="Its open pipeline would rank the customer super or large while its "
         "revenue ranks it below: a big customer in the making. Its team leader "
         "decides a key-account colour and a development plan.",
@@ -272,7 +270,6 @@ class CrmLead(models.Model):
         string="At Risk",
         readonly=True,
         copy=False,
-        index=True,
         help="A super or large customer, or a key account, whose buying slipped "
         "(silent for longer than usual, revenue falling, a deal lost to a "
         "competitor): at risk until it buys again.",
@@ -346,6 +343,19 @@ class CrmLead(models.Model):
             "Development costs cannot be negative.",
         ),
     ]
+
+    def init(self):
+        super().init()
+        # the few potential key customers and accounts at risk, for their lists: a
+        # full index would be rewritten with every lead the night rescores
+        for column in ("prospect_potential_key", "prospect_at_risk"):
+            self.env.cr.execute(
+                SQL(
+                    "CREATE INDEX IF NOT EXISTS %s ON crm_lead (id) WHERE %s",
+                    SQL.identifier(f"crm_lead_{column}_idx"),
+                    SQL.identifier(column),
+                )
+            )
 
     @api.constrains("key_account_colour")
     def _check_key_account_colour(self):

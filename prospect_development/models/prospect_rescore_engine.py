@@ -164,9 +164,10 @@ class ProspectRescoreEngine(models.AbstractModel):
             account AS (
                 SELECT COALESCE(lead.company_id, 0) AS company_key,
                        partner.commercial_partner_id AS commercial_id,
-                       SUM(lead.expected_revenue * lead.probability / 100.0)
+                       -- in cents, as stored: a float sum would differ each night
+                       ROUND(SUM(lead.expected_revenue * lead.probability / 100.0)
                            FILTER (WHERE %(is_open)s AND lead.type = 'opportunity')
-                           AS weighted,
+                           ::numeric, 2) AS weighted,
                        BOOL_OR(lead.key_account_colour IS NOT NULL AND lead.active)
                            AS is_key,
                        MAX(COALESCE(lead.date_closed, lead.write_date)::date)
