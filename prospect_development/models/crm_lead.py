@@ -1176,14 +1176,18 @@ class CrmLead(models.Model):
         signals = events.filtered(
             lambda event: event.event_type in rules.PROSPECT_SIGNALS or event.is_hot
         )
-        if not signals:
+        # alerted within the window already: nothing to count (most signals)
+        leads = signals.lead_id.filtered(
+            lambda lead: (lead.date_interest_alert or since) <= since
+        )
+        if not leads:
             return
         counts = dict(
             self.env["prospect.engagement.event"]
             .sudo()
             ._read_group(
                 [
-                    ("lead_id", "in", signals.lead_id.ids),
+                    ("lead_id", "in", leads.ids),
                     ("event_type", "in", rules.PROSPECT_SIGNALS),
                     ("date", ">=", since),
                 ],
@@ -1192,14 +1196,13 @@ class CrmLead(models.Model):
             )
         )
         hot = signals.filtered("is_hot").lead_id
-        for lead in signals.lead_id.sudo()._prospect_filter(rules.is_open()):
-            count = counts.get(lead, 0)
-            if lead.date_interest_alert and lead.date_interest_alert >= since:
-                continue
-            if lead not in hot and count < settings["burst_events"]:
-                continue
+        bursting = leads.filtered(
+            lambda lead: lead in hot or counts.get(lead, 0) >= settings["burst_events"]
+        )
+        for lead in bursting.sudo()._prospect_filter(rules.is_open()):
             lead._prospect_send_interest_alert(
-                count, signals.filtered(lambda event, lead=lead: event.lead_id == lead)
+                counts.get(lead, 0),
+                signals.filtered(lambda event, lead=lead: event.lead_id == lead),
             )
 
     def _prospect_send_interest_alert(self, count, events):
