@@ -1081,22 +1081,31 @@ class CrmLead(models.Model):
     def _prospect_apply_events(self, events):
         """What new ``events`` change on these leads at once: the score, the
         hand-off to sales, the interest alert."""
-        self._prospect_update_score()
-        self._prospect_alert_interest(events)
+        recent = self._prospect_update_score()
+        self._prospect_alert_interest(events, recent)
 
     def _prospect_update_score(self):
         """The engagement score of these leads from their events, by the rule the
-        nightly run applies; leads reaching the threshold go to sales."""
+        nightly run applies; leads reaching the threshold go to sales. Returns, in
+        the same read, the prospect's signals of each lead within the window of the
+        interest alert: ``{lead id: count}``."""
         settings = self.env["prospect.settings"]._get()
         self.env["prospect.engagement.event"].flush_model()
+        since = self.env["prospect.engine"]._now() - timedelta(
+            hours=settings["burst_hours"]
+        )
         self.env.cr.execute(
             SQL(
                 """
-                SELECT event.lead_id, %(score)s
+                SELECT event.lead_id, %(score)s,
+                       COUNT(*) FILTER (WHERE event.event_type = ANY(%(signals)s)
+                                          AND event.date >= %(since)s)
                   FROM prospect_engagement_event event
                  WHERE event.lead_id = ANY(%(ids)s)
                  GROUP BY event.lead_id
                 """,
+                signals=list(rules.PROSPECT_SIGNALS),
+                since=since,
                 score=rules.engagement_score(
                     SQL(
                         "SUM(%s)",
@@ -1111,7 +1120,9 @@ class CrmLead(models.Model):
                 ids=list(self.ids),
             )
         )
-        scores = dict(self.env.cr.fetchall())
+        rows = self.env.cr.fetchall()
+        scores = {lead_id: score for lead_id, score, _recent in rows}
+        recent = {lead_id: count for lead_id, _score, count in rows}
         # the engine's column, moved by a signal (maybe the prospect's own)
         leads = self.sudo()
         for lead in leads:
@@ -1128,6 +1139,7 @@ class CrmLead(models.Model):
             ready._prospect_hand_to_sales()
         # back over the threshold after falling under it: out of nurturing again
         (over - ready)._prospect_stop_nurture()
+        return recent
 
     def _prospect_hand_to_sales(self):
         """These leads just reached the sales-ready score: a to-do for their
@@ -1166,42 +1178,30 @@ class CrmLead(models.Model):
                 ]
             )._stop("sales_ready")
 
-    def _prospect_alert_interest(self, events):
+    def _prospect_alert_interest(self, events, recent):
         """Alert the salesperson at once of a burst of interest: at least
-        ``burst_events`` signals of the prospect within ``burst_hours``, or one
-        hot signal (a hot page); once per burst."""
+        ``burst_events`` signals of the prospect within ``burst_hours`` (``recent``:
+        ``{lead id: count}``), or one hot signal (a hot page); once per burst."""
         settings = self.env["prospect.settings"]._get()
         now = self.env["prospect.engine"]._now()
         since = now - timedelta(hours=settings["burst_hours"])
         signals = events.filtered(
             lambda event: event.event_type in rules.PROSPECT_SIGNALS or event.is_hot
         )
-        # alerted within the window already: nothing to count (most signals)
+        # alerted within the window already: no second alert (most signals)
         leads = signals.lead_id.filtered(
             lambda lead: (lead.date_interest_alert or since) <= since
         )
         if not leads:
             return
-        counts = dict(
-            self.env["prospect.engagement.event"]
-            .sudo()
-            ._read_group(
-                [
-                    ("lead_id", "in", leads.ids),
-                    ("event_type", "in", rules.PROSPECT_SIGNALS),
-                    ("date", ">=", since),
-                ],
-                ["lead_id"],
-                ["__count"],
-            )
-        )
         hot = signals.filtered("is_hot").lead_id
+        threshold = settings["burst_events"]
         bursting = leads.filtered(
-            lambda lead: lead in hot or counts.get(lead, 0) >= settings["burst_events"]
+            lambda lead: lead in hot or recent.get(lead.id, 0) >= threshold
         )
         for lead in bursting.sudo()._prospect_filter(rules.is_open()):
             lead._prospect_send_interest_alert(
-                counts.get(lead, 0),
+                recent.get(lead.id, 0),
                 signals.filtered(lambda event, lead=lead: event.lead_id == lead),
             )
 

@@ -217,7 +217,7 @@ class ProspectEngagementEvent(models.Model):
                        (%(columns)s, create_uid, create_date, write_uid, write_date)
                 VALUES %(rows)s
                 ON CONFLICT (dedup_key) DO NOTHING
-                RETURNING id
+                RETURNING id, lead_id, event_type, is_hot, description
                 """,
                 columns=SQL(", ").join(SQL.identifier(name) for name in columns),
                 rows=SQL(", ").join(
@@ -240,7 +240,15 @@ class ProspectEngagementEvent(models.Model):
                 ),
             )
         )
-        events = self.browse(row[0] for row in self.env.cr.fetchall())
+        created = self.env.cr.fetchall()
+        events = self.browse(row[0] for row in created)
+        # what the score and the alert read of them, as inserted (no read back)
+        for index, name in enumerate(
+            ("lead_id", "event_type", "is_hot", "description"), start=1
+        ):
+            self.env.cache.update(
+                events, self._fields[name], [row[index] or False for row in created]
+            )
         leads.invalidate_recordset(["prospect_event_ids"])
         if events:
             events.lead_id._prospect_apply_events(events)
