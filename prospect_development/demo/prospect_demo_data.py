@@ -500,11 +500,6 @@ class ProspectDemoData(models.AbstractModel):
             [("name", "=", "prospect_development")]
         )._update_translations(["zh_CN"])
         return "zh_CN"
-        if not Lang._activate_lang("zh_CN"):
-            return False
-        installed = self.env["ir.module.module"].search([("state", "=", "installed")])
-        installed._update_translations(["zh_CN"])
-        return "zh_CN"
 
 
 class _DemoGenerator:

@@ -345,7 +345,7 @@ class CrmLead(models.Model):
     ]
 
     def init(self):
-        super().init()
+        result = super().init()
         # the few potential key customers and accounts at risk, for their lists: a
         # full index would be rewritten with every lead the night rescores
         for column in ("prospect_potential_key", "prospect_at_risk"):
@@ -356,6 +356,7 @@ class CrmLead(models.Model):
                     SQL.identifier(column),
                 )
             )
+        return result
 
     @api.constrains("key_account_colour")
     def _check_key_account_colour(self):
