@@ -1113,7 +1113,7 @@ class CrmLead(models.Model):
                         rules.decayed_points(
                             SQL("event.points"),
                             SQL("event.date"),
-                            self.env["prospect.engine"]._today(),
+                            self.env["prospect.engine"]._score_day(),
                             settings["score_half_life_days"],
                         ),
                     )

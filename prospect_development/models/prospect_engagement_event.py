@@ -121,7 +121,7 @@ class ProspectEngagementEvent(models.Model):
 
     def _compute_points_today(self):
         settings = self.env["prospect.settings"]._get()
-        today = self.env["prospect.engine"]._today()
+        today = self.env["prospect.engine"]._score_day()
         decayed = {}
         if self.ids:
             self.flush_recordset(["points", "date"])

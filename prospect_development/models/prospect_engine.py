@@ -91,6 +91,12 @@ class ProspectEngine(models.AbstractModel):
         return self.env.context.get("prospect_now") or fields.Datetime.now()
 
     @api.model
+    def _score_day(self):
+        """The day the ages of the signals are counted to: their dates are stored
+        in UTC, and so is this day (a user's evening must not age them by a day)."""
+        return self._now().date()
+
+    @api.model
     def _today(self):
         """The day the job runs on, in the user's time zone."""
         return fields.Date.context_today(self, timestamp=self._now())

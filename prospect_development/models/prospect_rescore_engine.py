@@ -489,7 +489,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                         rules.decayed_points(
                             SQL("event.points"),
                             SQL("event.date"),
-                            today,
+                            self._score_day(),
                             settings["score_half_life_days"],
                         ),
                     )
