@@ -1165,7 +1165,10 @@ class CrmLead(models.Model):
                         "date_deadline": today,
                     }
                 )
-        self.env["mail.activity"].sudo().create(values)
+        # in the activity menu, without an "assigned to you" mail each
+        self.env["mail.activity"].sudo().with_context(
+            mail_activity_quick_update=True
+        ).create(values)
         self._prospect_stop_nurture()
 
     def _prospect_stop_nurture(self):
@@ -1269,7 +1272,8 @@ class CrmLead(models.Model):
             owner = lead._prospect_owner()
             if not owner:
                 continue
-            lead = lead.with_context(lang=owner.lang)
+            # in the activity menu, without an "assigned to you" mail each
+            lead = lead.with_context(lang=owner.lang, mail_activity_quick_update=True)
             lead.activity_schedule(
                 "mail.mail_activity_data_todo",
                 date_deadline=self.env["prospect.engine"]._today(),
@@ -1288,7 +1292,8 @@ class CrmLead(models.Model):
             owner = lead.team_id.user_id or lead.user_id
             if not owner:
                 continue
-            lead = lead.with_context(lang=owner.lang)
+            # in the activity menu, without an "assigned to you" mail each
+            lead = lead.with_context(lang=owner.lang, mail_activity_quick_update=True)
             lead.activity_schedule(
                 "mail.mail_activity_data_todo",
                 date_deadline=self.env["prospect.engine"]._today(),
