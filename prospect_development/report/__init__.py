@@ -1,1 +1,3 @@
 from . import prospect_sequence_report
+from . import prospect_calibration_report
+from . import prospect_cost_result_report
