@@ -131,6 +131,12 @@ class ProspectCalibrationWizard(models.TransientModel):
         required=True,
         default=lambda self: fields.Date.context_today(self),
     )
+    calibration_data = fields.Json(
+        compute="_compute_calibration_data",
+        store=True,
+        help="The closed leads of the period the user may see, aggregated: what "
+        "the suggestion and the figures are computed from.",
+    )
     closed_count = fields.Integer(string="Closed Leads", compute="_compute_figures")
     won_count = fields.Integer(string="Won Leads", compute="_compute_figures")
     current_grade_a_days = fields.Integer(
@@ -190,12 +196,17 @@ class ProspectCalibrationWizard(models.TransientModel):
                 wizard[f"current_{key}"] = settings[key]
 
     @api.depends("date_from", "date_to")
+    def _compute_calibration_data(self):
+        for wizard in self:
+            wizard.calibration_data = wizard._get_calibration_data()
+
+    @api.depends("calibration_data")
     def _compute_suggestion(self):
         _ = self.env._
         settings = self.env["prospect.settings"]._get()
         current = tuple(settings[key] for key in GRADE_DAY_KEYS)
         for wizard in self:
-            data = wizard._get_calibration_data()
+            data = wizard._get_data()
             limits = suggest_grade_limits(data["days_rows"], current)
             threshold = suggest_score_threshold(
                 data["score_counts"], settings["score_threshold"]
@@ -224,8 +235,7 @@ class ProspectCalibrationWizard(models.TransientModel):
             )
 
     @api.depends(
-        "date_from",
-        "date_to",
+        "calibration_data",
         "grade_a_days",
         "grade_b_days",
         "grade_c_days",
@@ -240,7 +250,7 @@ class ProspectCalibrationWizard(models.TransientModel):
             ._description_selection(self.env)
         )
         for wizard in self:
-            data = wizard._get_calibration_data()
+            data = wizard._get_data()
             suggested = (wizard.grade_a_days, wizard.grade_b_days, wizard.grade_c_days)
             grades = wizard._get_grade_figures(data, current, suggested)
             wizard.closed_count = sum(row["closed"] for row in grades["closing"])
@@ -283,29 +293,44 @@ class ProspectCalibrationWizard(models.TransientModel):
     def _get_calibration_data(self):
         """What the suggestion reads from the calibration report, as the user may
         see it (record rules apply): closed and won leads by grade at closing and
-        days to the expected closing, and by score at closing."""
+        days to the expected closing, and by score at closing (JSON)."""
         self.ensure_one()
-        Report = self.env["prospect.calibration.report"]
         if not (self.date_from and self.date_to):
-            return {"grade_rows": [], "days_rows": [], "score_counts": {}}
+            return {"grades": [], "scores": []}
+        Report = self.env["prospect.calibration.report"]
         domain = self._get_domain()
-        grade_rows = Report._read_group(
+        grades = Report._read_group(
             domain,
             ["prospect_grade", "days_left_at_close"],
             ["closed_count:sum", "won_count:sum"],
         )
-        score_rows = Report._read_group(
+        scores = Report._read_group(
             domain, ["score_at_close"], ["closed_count:sum", "won_count:sum"]
         )
+        return {
+            "grades": [
+                [grade or None, None if days is False else days, closed, won]
+                for grade, days, closed, won in grades
+            ],
+            "scores": [[score or 0, closed, won] for score, closed, won in scores],
+        }
+
+    def _get_data(self):
+        """The wizard's aggregates, as the suggestion reads them: ``grade_rows``
+        ``[(grade, days or None, closed, won)]``, ``days_rows`` (those with days)
+        and ``score_counts`` ``{score: (closed, won)}``."""
+        self.ensure_one()
+        data = self.calibration_data or {"grades": [], "scores": []}
+        grade_rows = [tuple(row) for row in data["grades"]]
         return {
             "grade_rows": grade_rows,
             "days_rows": [
                 (days, closed, won)
                 for _grade, days, closed, won in grade_rows
-                if days is not None and days is not False
+                if days is not None
             ],
             "score_counts": {
-                score or 0: (closed, won) for score, closed, won in score_rows
+                score: (closed, won) for score, closed, won in data["scores"]
             },
         }
 
@@ -320,7 +345,7 @@ class ProspectCalibrationWizard(models.TransientModel):
         }
         changed = 0
         for grade, days, closed, won in data["grade_rows"]:
-            regradable = days is not None and days is not False
+            regradable = days is not None
             now = grade_of(days, current) if regradable else grade
             new = grade_of(days, suggested) if regradable else grade
             for name, value in (
