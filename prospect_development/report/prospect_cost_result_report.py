@@ -65,6 +65,7 @@ class ProspectCostResultReport(models.Model):
         help="Customers who bought: the customer of each won lead, counted once.",
     )
     cost_per_won_customer = fields.Monetary(
+        string="Cost per Won Customer",
         currency_field="currency_id",
         readonly=True,
         aggregator="avg",

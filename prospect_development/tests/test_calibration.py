@@ -1,7 +1,7 @@
 from datetime import datetime, time, timedelta
 
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import tagged, users
+from odoo.tests import Form, tagged, users
 from odoo.tools import SQL
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -529,3 +529,39 @@ class TestCalibration(ProspectCase):
         with self.assertRaisesRegex(AccessError, "Only administrators"):
             wizard.action_apply()
         self.assertEqual(self.env["prospect.settings"]._get()["score_threshold"], 60)
+
+    @users("user_sales_manager")
+    def test_wizard_form_follows_the_period(self):
+        """Choosing the period in the form recomputes the suggestion: a period
+        without closed leads keeps the current settings and says why."""
+        with Form(self.env["prospect.calibration.wizard"]) as form:
+            form.date_from = self.closing_day
+            form.date_to = self.closing_day
+            self.assertEqual(form.score_threshold, 50)
+            self.assertEqual(form.closed_count, 10)
+            form.date_from = self.closing_day - timedelta(days=3)
+            form.date_to = self.closing_day - timedelta(days=1)
+            self.assertEqual(form.closed_count, 0)
+            self.assertEqual(form.score_threshold, 60)
+            self.assertTrue(form.score_note)
+
+    @users("user_sales_salesman")
+    def test_views_open_for_a_salesperson(self):
+        """The two reports open in every view for a salesperson; the suggestion is
+        for Sales managers."""
+        for xmlid in (
+            "prospect_development.action_prospect_calibration_report",
+            "prospect_development.action_prospect_cost_result_report",
+        ):
+            action = self.env.ref(xmlid).sudo()
+            Report = self.env[action.res_model]
+            views = Report.get_views(
+                [(False, mode) for mode in action.view_mode.split(",")]
+                + [(action.search_view_id.id, "search")]
+            )
+            self.assertEqual(
+                set(views["views"]), {"pivot", "graph", "list", "search"}, xmlid
+            )
+            Report.web_read_group([], ["lead_id"], ["user_id"])
+        with self.assertRaises(AccessError):
+            self.env["prospect.calibration.wizard"].create({})
