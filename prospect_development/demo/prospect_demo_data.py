@@ -614,6 +614,7 @@ class _DemoGenerator:
         self._plan_raw_leads(max(10, round(self.customer_count * 0.12)))
         self._live()
         self.env["ir.model.data"]._update_xmlids(self.xmlids)
+        self._close_calibration_deals()
 
     # -----------------------------------------------------------------------------
     # teams and salespeople
@@ -1728,3 +1729,89 @@ class _DemoGenerator:
             )
         )
         self.env["prospect.sequence.enrollment"].invalidate_model(["date_stopped"])
+
+    # -----------------------------------------------------------------------------
+    # calibration (branch calibration)
+    # -----------------------------------------------------------------------------
+
+    def _close_calibration_deals(self, count=160):
+        """Deals of the last twelve months won and lost at every grade, so that the
+        calibration shows what a sales team sees: the better the grade at closing,
+        the likelier the win (A 3 in 5, B 2 in 5, C 1 in 4, D 1 in 10), and the
+        engaged prospects win more. The history's repeat orders are nearly all
+        won at grade A; these are new business with the customers. Each is created,
+        graded and closed on its own days, as if lived."""
+        rng = self.rng
+        Lead = self.env["crm.lead"]
+        sources = [
+            plan["vals"]
+            for plan in self.plans
+            if plan["closing"] and plan["closing"][0] == "won"
+        ]
+        # a deal lost to a competitor would put the customer at risk: not these
+        reasons = self.lost_reasons.filtered(
+            lambda reason: not reason.prospect_competitor
+        )
+        if not sources or not reasons:
+            return
+        chances = {"a": 0.6, "b": 0.4, "c": 0.25, "d": 0.1}
+        days_left = {"a": (-10, 30), "b": (31, 90), "c": (91, 180), "d": (181, 400)}
+        for _index in range(count):
+            source = rng.choice(sources)
+            grade = self._weighted(list(chances), [30, 30, 25, 15])
+            closed = self._days_ago(rng.randint(3, 360))
+            created = closed - timedelta(days=rng.randint(20, 150))
+            noon = self._noon(closed)
+            won = rng.random() < chances[grade]
+            partner = self.env["res.partner"].browse(source["partner_id"])
+            lead = Lead.with_context(prospect_now=noon).create(
+                {
+                    "name": self._subject(
+                        {"lang": "zh" if partner.lang == "zh_CN" else "en"}
+                    ),
+                    "type": "opportunity",
+                    "partner_id": source["partner_id"],
+                    "user_id": source.get("user_id"),
+                    "team_id": source.get("team_id"),
+                    "company_id": source.get("company_id"),
+                    "need_status": "clear",
+                    "date_deadline": closed
+                    + timedelta(days=rng.randint(*days_left[grade])),
+                    "expected_revenue": _nice_amount(
+                        rng.lognormvariate(math.log(9000), 0.8)
+                    ),
+                    "probability": float(rng.randint(*PROBABILITY_BY_GRADE[grade])),
+                    "stage_id": rng.choice(self.stages_by_grade[grade]).id,
+                    "create_date": self._moment(created),
+                }
+            )
+            # the prospects who answered and met the salesperson win more often
+            signals = [
+                (kind, rng.randint(2, 40))
+                for kind, share in (
+                    ("reply", 0.7 if won else 0.3),
+                    ("meeting", 0.5 if won else 0.15),
+                )
+                if rng.random() < share
+            ]
+            if signals:
+                self.env["prospect.engagement.event"].with_context(
+                    prospect_now=noon
+                )._record(
+                    [
+                        {
+                            "lead_id": lead.id,
+                            "event_type": kind,
+                            "date": noon - timedelta(days=days, hours=2),
+                            "dedup_key": f"demo:calibration:{lead.id}:{kind}",
+                        }
+                        for kind, days in signals
+                    ]
+                )
+            closing = lead.with_context(prospect_now=noon)
+            if won:
+                closing.write({"stage_id": self.stage_won.id})
+            else:
+                closing.action_set_lost(lost_reason_id=rng.choice(reasons).id)
+            # crm dates the closing now: put it back on its day
+            lead.write({"date_closed": noon})

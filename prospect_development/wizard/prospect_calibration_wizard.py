@@ -188,7 +188,6 @@ class ProspectCalibrationWizard(models.TransientModel):
         string="Difference", compute="_compute_figures", sanitize=False
     )
 
-    @api.depends_context("uid")
     def _compute_current(self):
         settings = self.env["prospect.settings"]._get()
         for wizard in self:
