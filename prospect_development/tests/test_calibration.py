@@ -565,3 +565,22 @@ class TestCalibration(ProspectCase):
             Report.web_read_group([], ["lead_id"], ["user_id"])
         with self.assertRaises(AccessError):
             self.env["prospect.calibration.wizard"].create({})
+
+    def test_demo_grades_predict_wins(self):
+        """The demo's closed deals tell a manager what the method promises: the
+        better the grade at closing, the likelier the win, on enough leads."""
+        if not self.env.ref(
+            "prospect_development.pd_demo_team_key_accounts", raise_if_not_found=False
+        ):
+            self.skipTest("without the demo data")
+        rows = self.env["prospect.calibration.report"]._read_group(
+            [("company_id", "=", self.env.ref("base.main_company").id)],
+            ["prospect_grade"],
+            ["closed_count:sum", "won_count:sum"],
+        )
+        closed = {grade: count for grade, count, _won in rows}
+        rate = {grade: won / count for grade, count, won in rows}
+        self.assertGreaterEqual(min(closed[grade] for grade in "abcd"), 20, closed)
+        self.assertGreater(rate["a"], rate["b"], rate)
+        self.assertGreater(rate["b"], rate["c"] + 0.2, rate)
+        self.assertGreater(rate["c"], rate["d"], rate)
