@@ -231,6 +231,35 @@ def slipping_to_competitor(lost_day, last_purchase):
     )
 
 
+def key_account(lead="lead"):
+    """The lead marks its customer as a key account (any colour, not archived)."""
+    return SQL(
+        "(%s.key_account_colour IS NOT NULL AND %s.active)",
+        SQL.identifier(lead),
+        SQL.identifier(lead),
+    )
+
+
+def watched_customer(tier, is_key):
+    """The customers whose slipping is watched: super, large, or a key account."""
+    return SQL("COALESCE(%s IN ('super', 'large') OR %s, FALSE)", tier, is_key)
+
+
+def needs_decision_maker(decision_maker_known, lead="lead", stage="stage"):
+    """An open super, large, potential-key or grade A opportunity whose customer's
+    decision maker is not known yet."""
+    return SQL(
+        """(%(is_open)s AND %(lead)s.type = 'opportunity'
+            AND (%(lead)s.pyramid_tier IN ('super', 'large')
+                 OR %(lead)s.prospect_potential_key
+                 OR %(lead)s.prospect_grade = 'a')
+            AND NOT %(known)s)""",
+        is_open=is_open(lead, stage),
+        lead=SQL.identifier(lead),
+        known=decision_maker_known,
+    )
+
+
 def at_risk(watched, slipping, since, last_purchase):
     """A watched customer (super, large, or a key account) is at risk from the day
     it slips until it buys again: the episode ``since`` goes on until a purchase

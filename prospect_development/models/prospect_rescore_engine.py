@@ -168,8 +168,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                        ROUND(SUM(lead.expected_revenue * lead.probability / 100.0)
                            FILTER (WHERE %(is_open)s AND lead.type = 'opportunity')
                            ::numeric, 2) AS weighted,
-                       BOOL_OR(lead.key_account_colour IS NOT NULL AND lead.active)
-                           AS is_key,
+                       BOOL_OR(%(key_account)s) AS is_key,
                        MAX(COALESCE(lead.date_closed, lead.write_date)::date)
                            FILTER (WHERE reason.prospect_competitor
                                      AND %(is_lost)s) AS lost_day,
@@ -272,6 +271,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                 previous=start - timedelta(days=settings["lookback_days"]),
                 is_open=rules.is_open(),
                 is_lost=rules.is_lost(),
+                key_account=rules.key_account(),
                 tier=rules.revenue_tier(
                     SQL("customer.rank"), SQL("customer.total"), settings
                 ),
@@ -279,7 +279,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                     SQL("projected.rank"), SQL("COALESCE(totals.total, 0)"), settings
                 ),
                 at_risk=rules.at_risk(
-                    SQL("(tiered.tier IN ('super', 'large') OR tiered.is_key)"),
+                    rules.watched_customer(SQL("tiered.tier"), SQL("tiered.is_key")),
                     SQL(
                         "(%s OR %s OR %s)",
                         rules.slipping_by_recency(
