@@ -189,6 +189,24 @@ def revenue_tier(rank, total, settings):
     )
 
 
+def tier_reached(value, super_min, large_min, medium_min):
+    """Tier a customer earning ``value`` would take among the ranked customers,
+    from the least any of them earns in each tier and above (``*_min``, by
+    ``revenue_tier``): ranked one more than those that earn strictly more, it
+    reaches a tier exactly when it earns at least that much (a tier holds at least
+    as many customers as its cut-off rank, ties share the best rank)."""
+    return SQL(
+        """CASE WHEN %(value)s >= %(super)s THEN 'super'
+                WHEN %(value)s >= %(large)s THEN 'large'
+                WHEN %(value)s >= %(medium)s THEN 'medium'
+                ELSE 'small' END""",
+        value=value,
+        super=super_min,
+        large=large_min,
+        medium=medium_min,
+    )
+
+
 def potential_key(projected_tier, tier):
     """Its weighted open pipeline would rank the customer super or large, while its
     revenue ranks it below large."""
