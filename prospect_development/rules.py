@@ -258,6 +258,13 @@ def key_account(lead="lead"):
     )
 
 
+def account_lead_first(lead="lead", stage="stage"):
+    """Order of a customer's active leads, the one that stands for the customer
+    first (in the key-account lists, carrying its to-dos): its latest open lead,
+    else its latest won one."""
+    return SQL("%s DESC, %s.id DESC", is_open(lead, stage), SQL.identifier(lead))
+
+
 def watched_customer(tier, is_key):
     """The customers whose slipping is watched: super, large, or a key account."""
     return SQL("COALESCE(%s IN ('super', 'large') OR %s, FALSE)", tier, is_key)

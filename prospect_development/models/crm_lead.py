@@ -1333,6 +1333,28 @@ class CrmLead(models.Model):
             lost._prospect_flag_lost_to_competitor()
         return result
 
+    @api.model
+    def _prospect_account_leads_query(self, customers):
+        """SQL: the lead that stands for each customer of ``customers`` (a query
+        of ``company_key, commercial_id``), by ``rules.account_lead_first``:
+        ``company_key, commercial_id, lead_id``."""
+        return SQL(
+            """
+            SELECT DISTINCT ON (customer.company_key, customer.commercial_id)
+                   customer.company_key, customer.commercial_id, lead.id AS lead_id
+              FROM (%(customers)s) customer
+              JOIN res_partner partner
+                ON partner.commercial_partner_id = customer.commercial_id
+              JOIN crm_lead lead
+                ON lead.partner_id = partner.id AND lead.active
+               AND COALESCE(lead.company_id, 0) = customer.company_key
+              LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+             ORDER BY customer.company_key, customer.commercial_id, %(first)s
+            """,
+            customers=customers,
+            first=rules.account_lead_first(),
+        )
+
     def _prospect_flag_lost_to_competitor(self):
         """The night's risk rule on the customers of these lost leads, today."""
         today = self.env["prospect.engine"]._today()
@@ -1380,9 +1402,18 @@ class CrmLead(models.Model):
                     "prospect_lost_to_competitor": today,
                 }
             )
-            (
-                leads.filtered("prospect_account_lead")[:1] or leads[:1]
-            )._prospect_warn_at_risk()
+            self.env.cr.execute(
+                self._prospect_account_leads_query(
+                    SQL(
+                        "SELECT %s AS company_key, %s AS commercial_id",
+                        company.id or 0,
+                        commercial.id,
+                    )
+                )
+            )
+            account_lead = Lead.browse(row[2] for row in self.env.cr.fetchall())
+            account_lead.prospect_account_lead = True
+            (account_lead or leads[:1])._prospect_warn_at_risk()
 
     # ------------------------------------------------------------
     # RESCORING

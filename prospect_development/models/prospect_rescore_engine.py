@@ -179,15 +179,17 @@ class ProspectRescoreEngine(models.AbstractModel):
                            FILTER (WHERE reason.prospect_competitor
                                      AND %(is_lost)s) AS lost_day,
                        MAX(lead.prospect_at_risk_since) AS at_risk_since,
-                       MIN(lead.date_potential_key) AS date_potential_key,
-                       -- the lead that carries the customer's to-dos: its latest
-                       -- open one, else its latest won one
-                       COALESCE(MAX(lead.id) FILTER (WHERE %(is_open)s),
-                                MAX(lead.id) FILTER (WHERE lead.active)) AS lead_id
+                       MIN(lead.date_potential_key) AS date_potential_key
                   FROM crm_lead lead
                   JOIN res_partner partner ON partner.id = lead.partner_id
                   LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
                   LEFT JOIN crm_lost_reason reason ON reason.id = lead.lost_reason_id
+                 -- the leads that weigh in: open pipeline and the rare flags
+                 WHERE (lead.type = 'opportunity' AND %(is_open)s)
+                    OR lead.key_account_colour IS NOT NULL
+                    OR lead.lost_reason_id IS NOT NULL
+                    OR lead.prospect_at_risk_since IS NOT NULL
+                    OR lead.date_potential_key IS NOT NULL
                  GROUP BY 1, 2
             ),
             customer AS (
@@ -203,7 +205,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                        COALESCE(account.weighted, 0) AS weighted,
                        COALESCE(account.is_key, FALSE) AS is_key,
                        account.lost_day, account.at_risk_since,
-                       account.date_potential_key, account.lead_id
+                       account.date_potential_key
                   FROM revenue
                   LEFT JOIN ranked USING (company_key, commercial_id)
                   FULL JOIN account USING (company_key, commercial_id)
@@ -268,6 +270,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                  WHERE NOT is_ranked
             )
             SELECT risk.*, projected.rank AS projected_rank,
+                   NULL::int4 AS lead_id,
                    CASE WHEN at_risk THEN CASE WHEN risk_goes_on THEN at_risk_since
                                                ELSE %(today)s END
                    END AS risk_since,
@@ -325,6 +328,24 @@ class ProspectRescoreEngine(models.AbstractModel):
         self.env.cr.execute(
             "CREATE UNIQUE INDEX ON prospect_customer_tier"
             " (commercial_id, company_key); ANALYZE prospect_customer_tier"
+        )
+        # the lead standing for each customer of the key-account lists
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE prospect_customer_tier customer
+               SET lead_id = chosen.lead_id
+              FROM (%s) chosen
+             WHERE chosen.company_key = customer.company_key
+               AND chosen.commercial_id = customer.commercial_id
+            """,
+                self.env["crm.lead"]._prospect_account_leads_query(
+                    SQL(
+                        "SELECT company_key, commercial_id FROM prospect_customer_tier"
+                        " WHERE at_risk OR potential_key"
+                    )
+                ),
+            )
         )
 
     # ------------------------------------------------------------
