@@ -80,7 +80,7 @@ class ProspectTerritoryReport(models.Model):
         help="Team of the salesperson's most recent lead for this customer.",
     )
     country_id = fields.Many2one("res.country", readonly=True)
-    state_id = fields.Many2one("res.country.state", string="State", readonly=True)
+    state_id = fields.Many2one("res.country.state", readonly=True)
     city = fields.Char(readonly=True)
     zip = fields.Char(string="Postcode", readonly=True)
     street = fields.Char(readonly=True)
@@ -228,7 +228,7 @@ class ProspectTerritoryReport(models.Model):
             )
             SELECT ranked.id,
                    ranked.company_id,
-                   company.currency_id,
+                   COALESCE(company.currency_id, %(currency_id)s) AS currency_id,
                    ranked.user_id,
                    ranked.team_id,
                    ranked.partner_id,
@@ -257,6 +257,8 @@ class ProspectTerritoryReport(models.Model):
             tiers=TIER_KEYS,
             today=today,
             week_end=week_end,
+            # leads without a company: in the current company's currency
+            currency_id=self.env.company.currency_id.id,
         )
 
     def _prospect_areas(self):
