@@ -3,8 +3,9 @@ salesperson's round of visits planned as meetings."""
 
 from datetime import timedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -374,3 +375,77 @@ class TestTerritory(ProspectCase):
         for text in ("Shanghai", "Beijing", "Pudong Super Co", "+86 10 5555 0003"):
             self.assertIn(text, html)
         self.assertLess(html.index("Shanghai"), html.index("Beijing"))
+
+
+@tagged("post_install", "-at_install")
+class TestVisitRoundUi(HttpCase):
+    def test_salesperson_plans_a_visit_round(self):
+        salesman = mail_new_test_user(
+            self.env,
+            login="pd_round_salesman",
+            name="Round Salesman",
+            groups="sales_team.group_sale_salesman",
+            tz="UTC",
+        )
+        cn = self.env.ref("base.cn")
+        places = [
+            ("Pudong Tour Co", "Shanghai", "200120", "+86 21 5555 0101", 90000),
+            ("Xuhui Tour Co", "Shanghai", "200120", "+86 21 5555 0102", 1000),
+            ("Chaoyang Tour Co", "Beijing", "100020", "+86 10 5555 0103", 5000),
+        ]
+        leads = self.env["crm.lead"]
+        for name, city, postcode, phone, revenue in places:
+            partner = self.env["res.partner"].create(
+                {
+                    "name": name,
+                    "is_company": True,
+                    "city": city,
+                    "zip": postcode,
+                    "phone": phone,
+                    "country_id": cn.id,
+                }
+            )
+            leads |= self.env["crm.lead"].create(
+                {
+                    "name": f"Visit {name}",
+                    "type": "opportunity",
+                    "partner_id": partner.id,
+                    "user_id": salesman.id,
+                    "expected_revenue": revenue,
+                }
+            )
+        today = fields.Date.today()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crm_lead SET next_contact_date = %s, pyramid_revenue = "
+                "expected_revenue WHERE id = ANY(%s)",
+                today + timedelta(days=1),
+                leads.ids,
+            )
+        )
+        self.env.invalidate_all()
+        self.start_tour(
+            "/odoo", "prospect_development_visit_round_tour", login=salesman.login
+        )
+        meeting = self.env.ref("mail.mail_activity_data_meeting")
+        activities = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "crm.lead"),
+                ("res_id", "in", leads.ids),
+                ("activity_type_id", "=", meeting.id),
+            ]
+        )
+        self.assertEqual(len(activities), 3)
+        self.assertEqual(activities.user_id, salesman)
+        first_day = today + timedelta(days=1)
+        while first_day.weekday() >= 5:
+            first_day += timedelta(days=1)
+        shanghai = activities.filtered(
+            lambda act: act.summary == "Visit round: Shanghai"
+        )
+        self.assertEqual(len(shanghai), 2)
+        self.assertEqual(set(shanghai.mapped("date_deadline")), {first_day})
+        beijing = activities - shanghai
+        self.assertEqual(beijing.summary, "Visit round: Beijing")
+        self.assertGreater(beijing.date_deadline, first_day)
