@@ -1,16 +1,19 @@
 """Territories and visit rounds (issue 14): the map of customers per area and the
 salesperson's round of visits planned as meetings."""
 
+from collections import Counter
 from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import SQL
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
 from .common import ProspectCase
+
+DEMO_MARKER = "prospect_development.pd_demo_team_key_accounts"
 
 
 class TestTerritory(ProspectCase):
@@ -449,3 +452,33 @@ class TestVisitRoundUi(HttpCase):
         beijing = activities - shanghai
         self.assertEqual(beijing.summary, "Visit round: Beijing")
         self.assertGreater(beijing.date_deadline, first_day)
+
+
+@tagged("post_install", "-at_install")
+class TestTerritoryDemo(TransactionCase):
+    """The demo as a salesperson sees it (skipped without demo data)."""
+
+    def setUp(self):
+        super().setUp()
+        if not self.env.ref(DEMO_MARKER, raise_if_not_found=False):
+            self.skipTest("the database has no demo data")
+
+    def test_demo_visit_round_in_two_cities(self):
+        lei = self.env.ref("prospect_development.pd_demo_user_lei_wang")
+        wizard = self.env["prospect.visit.round.wizard"].with_user(lei).create({})
+        leads_per_city = Counter(wizard.line_ids.lead_id.mapped("city"))
+        busy = [city for city, count in leads_per_city.items() if city and count >= 2]
+        self.assertGreaterEqual(len(busy), 2, leads_per_city)
+        self.assertTrue(all(wizard.line_ids.mapped("phone")))
+
+    def test_demo_customers_have_postcodes_and_states(self):
+        customers = self.env["res.partner"].search(
+            [("is_company", "=", True), ("email", "=like", "%.example")]
+        )
+        self.assertTrue(customers)
+        self.assertTrue(all(customers.mapped("zip")))
+        chinese = customers.filtered(lambda partner: partner.country_id.code == "CN")
+        self.assertTrue(chinese and all(chinese.mapped("state_id")))
+        manager = self.env.ref("prospect_development.pd_demo_user_margaret_lin")
+        rows = self.env["prospect.territory.report"].with_user(manager).search([])
+        self.assertGreaterEqual(len(set(rows.mapped("city"))), 10)
