@@ -12,7 +12,8 @@ MEETING_XMLID = "mail.mail_activity_data_meeting"
 
 
 def _next_working_day(day):
-    """``day`` itself from Monday to Friday, else the Monday after."""
+    """``day`` itself from Monday to Friday, else the Monday after (the round
+    proposes working days; the salesperson may still pick a Saturday)."""
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day
@@ -81,7 +82,7 @@ class ProspectVisitRoundWizard(models.TransientModel):
             commands = [fields.Command.clear()]
             for sequence, area in enumerate(areas, start=1):
                 visit_date = False
-                if day and area["city"]:
+                if day and (area["city"] or area["zip"]):
                     visit_date = day = _next_working_day(day)
                     day += timedelta(days=1)
                 commands.append(
@@ -180,7 +181,9 @@ class ProspectVisitRoundWizard(models.TransientModel):
         self.ensure_one()
         if not self.user_id:
             return self.env["crm.lead"]
-        until = fields.Date.context_today(self) + timedelta(days=self.days_ahead or 0)
+        until = fields.Date.context_today(self) + timedelta(
+            days=max(self.days_ahead, 0)
+        )
         return self.env["crm.lead"].search(
             [
                 ("user_id", "=", self.user_id.id),
