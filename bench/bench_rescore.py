@@ -24,6 +24,7 @@ from benchlib import (
     environment,
     insert_customers,
     open_database,
+    print_runs,
     timed,
 )
 
@@ -67,8 +68,8 @@ def populate(env, leads, partners):
                CASE WHEN won THEN 100 ELSE (random() * 90)::int END,
                (ARRAY['clear', 'potential', 'none', NULL])[1 + mod(i, 4)],
                CURRENT_DATE + (random() * 300 - 30)::int,
-               CASE WHEN won THEN NOW() - (random() * 730 || ' days')::interval END,
-               NOW() - (random() * 900 || ' days')::interval, NOW(), NOW()
+               CASE WHEN won THEN NOW() - random() * 730 * INTERVAL '1 day' END,
+               NOW() - random() * 900 * INTERVAL '1 day', NOW(), NOW()
           FROM (SELECT i, mod(i, 3) = 1 AS won,
                        ABS(hashint4(i)) AS hashint
                   FROM generate_series(1, %(leads)s) i) s
@@ -90,7 +91,7 @@ def populate(env, leads, partners):
         INSERT INTO mail_message (model, res_id, message_type, author_id, date,
                                   body, create_date, write_date)
         SELECT 'crm.lead', lead.id, 'email', lead.partner_id,
-               NOW() - (random() * 200 || ' days')::interval, '<p>Answer</p>',
+               NOW() - random() * 200 * INTERVAL '1 day', '<p>Answer</p>',
                NOW(), NOW()
           FROM crm_lead lead
          WHERE mod(lead.id, 20) = 0 AND lead.stage_id = %s
@@ -270,18 +271,7 @@ def main():
         cr.execute("SELECT pyramid_tier, COUNT(*) FROM crm_lead GROUP BY 1 ORDER BY 2")
         tiers = cr.fetchall()
 
-    print()
-    print("| run | time (s) | leads written | peak extra RSS (MB) | vs SQL floor |")
-    print("|---|---:|---:|---:|---:|")
-    for label, seconds, written, memory in rows:
-        print(
-            f"| {label} | {seconds:.1f} | {written:,} | {memory:.0f} |"
-            f" {seconds / floor_time:.2f}x |"
-        )
-    print(
-        f"| baseline: raw-SQL floor (RANK + UPDATE, tiers only) | {floor_time:.1f} |"
-        f" {floor_rows:,} | - | 1.00x |"
-    )
+    print_runs(rows, "RANK + UPDATE, tiers only", floor_time, floor_rows)
     print(
         f"| baseline: per-record ORM, {sample:,} leads measured | {orm_time:.1f} |"
         f" {sample:,} | - | - |"

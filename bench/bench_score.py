@@ -22,7 +22,7 @@ import statistics
 import time
 from datetime import timedelta
 
-from benchlib import drop_database, environment, open_database, timed
+from benchlib import drop_database, environment, open_database, print_runs, timed
 
 from odoo import fields
 from odoo.tools import SQL
@@ -47,7 +47,7 @@ def populate(env, leads, events):
                (ARRAY['clear', 'potential', 'none', NULL])[1 + mod(i, 4)],
                CURRENT_DATE + (random() * 300 - 30)::int,
                'prospect' || i || '@bench.example',
-               NOW() - (random() * 400 || ' days')::interval, NOW()
+               NOW() - random() * 400 * INTERVAL '1 day', NOW()
           FROM generate_series(1, %(leads)s) i
         """,
             company=env.company.id,
@@ -174,17 +174,8 @@ def main():
         )
         leads, average, ready = cr.fetchone()
 
-    print()
-    print("| run | time (s) | leads written | peak extra RSS (MB) | vs SQL floor |")
-    print("|---|---:|---:|---:|---:|")
-    for label, seconds, written, memory in rows:
-        print(
-            f"| {label} | {seconds:.1f} | {written:,} | {memory:.0f} |"
-            f" {seconds / floor_time:.2f}x |"
-        )
-    print(
-        f"| baseline: raw-SQL floor (decayed sum + UPDATE) | {floor_time:.1f} |"
-        f" {floor_rows:,} | {floor_mem:.0f} | 1.00x |"
+    print_runs(
+        rows, "decayed sum + UPDATE", floor_time, floor_rows, floor_mem=floor_mem
     )
     durations.sort()
     median = statistics.median(durations) * 1000

@@ -107,3 +107,21 @@ def insert_customers(cr, count):
     )
     cr.execute("SELECT MIN(id), MAX(id) FROM res_partner WHERE name LIKE 'Bench %%'")
     return cr.fetchone()
+
+
+def print_runs(rows, floor_label, floor_time, floor_rows, floor_mem=None):
+    """The runs of an engine as a markdown table, each against the raw-SQL floor:
+    ``rows`` of ``(label, seconds, leads written, peak extra RSS in MB)``."""
+    print()
+    print("| run | time (s) | leads written | peak extra RSS (MB) | vs SQL floor |")
+    print("|---|---:|---:|---:|---:|")
+    for label, seconds, written, memory in rows:
+        print(
+            f"| {label} | {seconds:.1f} | {written:,} | {memory:.0f} |"
+            f" {seconds / floor_time:.2f}x |"
+        )
+    memory = "-" if floor_mem is None else f"{floor_mem:.0f}"
+    print(
+        f"| baseline: raw-SQL floor ({floor_label}) | {floor_time:.1f} |"
+        f" {floor_rows:,} | {memory} | 1.00x |"
+    )

@@ -40,6 +40,8 @@
         "report/prospect_sequence_report_views.xml",
         "report/prospect_pyramid_views.xml",
         "report/prospect_call_outcome_report_views.xml",
+        "report/prospect_territory_report_views.xml",
+        "wizard/prospect_visit_round_wizard_views.xml",
         "wizard/prospect_calibration_wizard_views.xml",
         "report/prospect_calibration_report_views.xml",
         "views/prospect_development_menus.xml",

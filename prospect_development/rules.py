@@ -189,6 +189,24 @@ def revenue_tier(rank, total, settings):
     )
 
 
+def tier_reached(value, super_min, large_min, medium_min):
+    """Tier a customer earning ``value`` would take among the ranked customers,
+    from the least any of them earns in each tier and above (``*_min``, by
+    ``revenue_tier``): ranked one more than those that earn strictly more, it
+    reaches a tier exactly when it earns at least that much (a tier holds at least
+    as many customers as its cut-off rank, ties share the best rank)."""
+    return SQL(
+        """CASE WHEN %(value)s >= %(super)s THEN 'super'
+                WHEN %(value)s >= %(large)s THEN 'large'
+                WHEN %(value)s >= %(medium)s THEN 'medium'
+                ELSE 'small' END""",
+        value=value,
+        super=super_min,
+        large=large_min,
+        medium=medium_min,
+    )
+
+
 def potential_key(projected_tier, tier):
     """Its weighted open pipeline would rank the customer super or large, while its
     revenue ranks it below large."""
@@ -228,6 +246,42 @@ def slipping_to_competitor(lost_day, last_purchase):
         "COALESCE(%s >= COALESCE(%s, '-infinity'::date), FALSE)",
         lost_day,
         last_purchase,
+    )
+
+
+def key_account(lead="lead"):
+    """The lead marks its customer as a key account (any colour, not archived)."""
+    return SQL(
+        "(%s.key_account_colour IS NOT NULL AND %s.active)",
+        SQL.identifier(lead),
+        SQL.identifier(lead),
+    )
+
+
+def account_lead_first(lead="lead", stage="stage"):
+    """Order of a customer's active leads, the one that stands for the customer
+    first (in the key-account lists, carrying its to-dos): its latest open lead,
+    else its latest won one."""
+    return SQL("%s DESC, %s.id DESC", is_open(lead, stage), SQL.identifier(lead))
+
+
+def watched_customer(tier, is_key):
+    """The customers whose slipping is watched: super, large, or a key account."""
+    return SQL("COALESCE(%s IN ('super', 'large') OR %s, FALSE)", tier, is_key)
+
+
+def needs_decision_maker(decision_maker_known, lead="lead", stage="stage"):
+    """An open super, large, potential-key or grade A opportunity whose customer's
+    decision maker is not known yet."""
+    return SQL(
+        """(%(is_open)s AND %(lead)s.type = 'opportunity'
+            AND (%(lead)s.pyramid_tier IN ('super', 'large')
+                 OR %(lead)s.prospect_potential_key
+                 OR %(lead)s.prospect_grade = 'a')
+            AND NOT %(known)s)""",
+        is_open=is_open(lead, stage),
+        lead=SQL.identifier(lead),
+        known=decision_maker_known,
     )
 
 

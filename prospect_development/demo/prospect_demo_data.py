@@ -614,6 +614,7 @@ class _DemoGenerator:
         self._plan_raw_leads(max(10, round(self.customer_count * 0.12)))
         self._live()
         self.env["ir.model.data"]._update_xmlids(self.xmlids)
+        self._fill_territory_addresses()
         self._close_calibration_deals()
 
     # -----------------------------------------------------------------------------
@@ -1729,6 +1730,127 @@ class _DemoGenerator:
             )
         )
         self.env["prospect.sequence.enrollment"].invalidate_model(["date_stopped"])
+
+    def _fill_territory_addresses(self):
+        """Postcodes and states for the customers' cities (branch territory), so that
+        the territory report places them in their state and the visit rounds group
+        them by city and postcode; the leads get their customer's address. Lei Wang
+        (Shanghai office) has visits due in two Chinese cities at least."""
+        # city: (state XML id or None, postcodes of its business districts)
+        places = {
+            "上海": ("base.state_cn_SH", ["200120", "200040"]),
+            "北京": ("base.state_cn_BJ", ["100020", "100080"]),
+            "深圳": ("base.state_cn_GD", ["518000", "518057"]),
+            "广州": ("base.state_cn_GD", ["510620"]),
+            "杭州": ("base.state_cn_ZJ", ["310000"]),
+            "苏州": ("base.state_cn_JS", ["215000"]),
+            "南京": ("base.state_cn_JS", ["210000"]),
+            "成都": ("base.state_cn_SC", ["610000"]),
+            "武汉": ("base.state_cn_HB", ["430000"]),
+            "天津": ("base.state_cn_TJ", ["300000"]),
+            "宁波": ("base.state_cn_ZJ", ["315000"]),
+            "青岛": ("base.state_cn_SD", ["266000"]),
+            "厦门": ("base.state_cn_FJ", ["361000"]),
+            "重庆": ("base.state_cn_CQ", ["400000"]),
+            "西安": ("base.state_cn_SN", ["710000"]),
+            "东莞": ("base.state_cn_GD", ["523000"]),
+            "Chicago": ("base.state_us_14", ["60601", "60606"]),
+            "Boston": ("base.state_us_34", ["02108"]),
+            "Houston": ("base.state_us_44", ["77002"]),
+            "Seattle": ("base.state_us_48", ["98101"]),
+            "Atlanta": ("base.state_us_11", ["30303"]),
+            "Denver": ("base.state_us_6", ["80202"]),
+            "San Diego": ("base.state_us_5", ["92101"]),
+            "Manchester": (None, ["M1 1AE"]),
+            "Leeds": (None, ["LS1 4AP"]),
+            "Bristol": (None, ["BS1 4DJ"]),
+            "Birmingham": (None, ["B2 4QA"]),
+            "Glasgow": (None, ["G1 1XQ"]),
+            "London": (None, ["EC1A 1BB", "E14 5AB"]),
+            "Hamburg": (None, ["20095"]),
+            "Stuttgart": (None, ["70173"]),
+            "Düsseldorf": (None, ["40213"]),
+            "Leipzig": (None, ["04109"]),
+            "Bremen": (None, ["28195"]),
+            "Nürnberg": (None, ["90402"]),
+            "Lyon": (None, ["69002"]),
+            "Toulouse": (None, ["31000"]),
+            "Lille": (None, ["59000"]),
+            "Nantes": (None, ["44000"]),
+            "Bordeaux": (None, ["33000"]),
+            "Rotterdam": ("base.state_nl_zh", ["3011 AA"]),
+            "Eindhoven": ("base.state_nl_nb", ["5611 AB"]),
+            "Utrecht": ("base.state_nl_ut", ["3511 AB"]),
+            "Melbourne": ("base.state_au_7", ["3000"]),
+            "Brisbane": ("base.state_au_4", ["4000"]),
+            "Perth": ("base.state_au_8", ["6000"]),
+            "Adelaide": ("base.state_au_5", ["5000"]),
+            "Toronto": ("base.state_ca_on", ["M5H 2N2"]),
+            "Calgary": ("base.state_ca_ab", ["T2P 1J9"]),
+            "Vancouver": ("base.state_ca_bc", ["V6B 1A1"]),
+            "Ottawa": ("base.state_ca_on", ["K1P 1J1"]),
+            "Singapore": (None, ["018956", "048616"]),
+        }
+
+        def address(city, state):
+            xmlid, postcodes = places[city]
+            vals = {"zip": self.rng.choice(postcodes)}
+            if xmlid and not state:
+                vals["state_id"] = self.env.ref(xmlid).id
+            return vals
+
+        def write_grouped(records, vals_of):
+            groups = defaultdict(list)
+            for record in records:
+                groups[tuple(sorted(vals_of(record).items()))].append(record.id)
+            for vals, ids in groups.items():
+                records.browse(ids).write(dict(vals))
+
+        # customers and companies (their contacts follow their address)
+        partners = self.env["res.partner"].search(
+            [
+                ("is_company", "=", True),
+                ("zip", "in", (False, "")),
+                ("city", "in", list(places)),
+            ]
+        )
+        write_grouped(partners, lambda partner: address(partner.city, partner.state_id))
+        # the leads keep the address they were made with: their customer's now
+        Lead = self.env["crm.lead"].with_context(active_test=False)
+        leads = Lead.search([("zip", "in", (False, "")), ("city", "in", list(places))])
+
+        def lead_address(lead):
+            customer = lead.partner_id.commercial_partner_id
+            if customer.zip and customer.city == lead.city:
+                return {"zip": customer.zip, "state_id": customer.state_id.id}
+            return address(lead.city, lead.state_id)
+
+        write_grouped(leads, lead_address)
+
+        # a round for the coming days: due visits in two cities at least
+        user = self.users["lei_wang"]
+        until = self.today + timedelta(days=4)
+        open_leads = Lead.search(
+            [
+                ("active", "=", True),
+                ("user_id", "=", user.id),
+                ("stage_id.is_won", "=", False),
+                ("country_id", "=", self.env.ref("base.cn").id),
+                ("city", "!=", False),
+                ("prospect_grade", "!=", "e"),
+            ]
+        )
+        by_city = defaultdict(lambda: self.env["crm.lead"])
+        for lead in open_leads:
+            by_city[lead.city] |= lead
+        for _city, leads in sorted(by_city.items(), key=lambda item: -len(item[1]))[:2]:
+            due = leads.filtered(
+                lambda lead: lead.next_contact_date and lead.next_contact_date <= until
+            )
+            for lead in (leads - due)[: max(0, 3 - len(due))]:
+                lead.next_contact_planned = self.today + timedelta(
+                    days=self.rng.randint(1, 4)
+                )
 
     # -----------------------------------------------------------------------------
     # calibration (branch calibration)

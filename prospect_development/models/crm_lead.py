@@ -58,6 +58,10 @@ class CrmLead(models.Model):
         "prospect_usual_interval": "int4",
         "prospect_revenue_previous": "numeric",
         "prospect_lost_to_competitor": "date",
+        "type": "varchar",
+        "pyramid_tier": "varchar",
+        "prospect_potential_key": "boolean",
+        "key_account_colour": "varchar",
     }
 
     pyramid_tier = fields.Selection(
@@ -446,6 +450,7 @@ class CrmLead(models.Model):
         "prospect_projected_rank",
         "pyramid_customer_count",
     )
+    @api.depends_context("lang")
     def _compute_prospect_potential_key_reason(self):
         for lead in self:
             if not lead.prospect_potential_key:
@@ -470,6 +475,7 @@ class CrmLead(models.Model):
         "prospect_revenue_previous",
         "prospect_lost_to_competitor",
     )
+    @api.depends_context("lang")
     def _compute_prospect_at_risk_reason(self):
         """Which slip of the rules holds, in words (the rules of the night)."""
         at_risk = self.filtered("prospect_at_risk")
@@ -569,20 +575,19 @@ class CrmLead(models.Model):
             )
             lead.prospect_decision_maker_id = maker
             lead.prospect_recipient_id = maker or partner
-        watched = self.filtered(
-            lambda lead: (
-                not lead.prospect_decision_maker_id
-                and lead.type == "opportunity"
-                and (
-                    lead.pyramid_tier in ("super", "large")
-                    or lead.prospect_potential_key
-                    or lead.prospect_grade == "a"
-                )
-            )
+        # the rule only holds where no decision maker is known: evaluate those
+        unknown = self.filtered(lambda lead: not lead.prospect_decision_maker_id)
+        rows = unknown._prospect_evaluate(
+            ["active", "type", "pyramid_tier", "prospect_potential_key"]
+            + ["prospect_grade"],
+            extra={"maker_known": ("boolean", [False] * len(unknown))},
+            needs=rules.needs_decision_maker(SQL("lead.maker_known")),
         )
-        watched = watched._prospect_filter(rules.is_open())
-        watched.prospect_needs_decision_maker = True
-        (self - watched).prospect_needs_decision_maker = False
+        needing = unknown.browse(
+            lead.id for lead, row in zip(unknown, rows, strict=True) if row["needs"]
+        )
+        needing.prospect_needs_decision_maker = True
+        (self - needing).prospect_needs_decision_maker = False
 
     @api.model
     def _prospect_decision_maker_known(self):
@@ -608,14 +613,7 @@ class CrmLead(models.Model):
     def _search_prospect_needs_decision_maker(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise NotImplementedError(operator)
-        needs = SQL(
-            """(%s AND lead.type = 'opportunity'
-                AND (lead.pyramid_tier IN ('super', 'large')
-                     OR lead.prospect_potential_key OR lead.prospect_grade = 'a')
-                AND NOT %s)""",
-            rules.is_open(),
-            self._prospect_decision_maker_known(),
-        )
+        needs = rules.needs_decision_maker(self._prospect_decision_maker_known())
         positive = (operator == "=") == value
         return self._prospect_domain(needs if positive else SQL("NOT %s", needs))
 
@@ -785,10 +783,11 @@ class CrmLead(models.Model):
         )
         return [dict(zip(names, row, strict=True)) for row in self.env.cr.fetchall()]
 
-    def _prospect_filter(self, rule):
-        """These leads for which ``rule`` (an expression of ``rules``) holds."""
+    def _prospect_filter(self, rule, inputs=()):
+        """These leads for which ``rule`` (an expression of ``rules``) holds;
+        ``inputs``: the fields it reads besides the state of the lead."""
         rows = self._prospect_evaluate(
-            ["active"],
+            ["active", *inputs],
             extra={"probability": ("float8", self._prospect_lost_probabilities())},
             holds=rule,
         )
@@ -1124,12 +1123,33 @@ class CrmLead(models.Model):
         rows = self.env.cr.fetchall()
         scores = {lead_id: score for lead_id, score, _recent in rows}
         recent = {lead_id: count for lead_id, _score, count in rows}
-        # the engine's column, moved by a signal (maybe the prospect's own)
+        # the engine's column, moved by a signal (maybe the prospect's own): one
+        # statement for the leads it moved; write_date moves too, so that a
+        # nightly batch prepared before the signal leaves them alone
         leads = self.sudo()
-        for lead in leads:
-            score = scores.get(lead.id, 0)
-            if lead.engagement_score != score:
-                lead.engagement_score = score
+        moved = [
+            (lead.id, scores.get(lead.id, 0))
+            for lead in leads
+            if lead.engagement_score != scores.get(lead.id, 0)
+        ]
+        if moved:
+            leads.flush_recordset(["engagement_score"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE crm_lead lead
+                       SET engagement_score = moved.score,
+                           write_date = NOW() AT TIME ZONE 'UTC', write_uid = %s
+                      FROM (VALUES %s) AS moved(id, score)
+                     WHERE lead.id = moved.id
+                    """,
+                    self.env.uid,
+                    SQL(", ").join(SQL("(%s, %s)", *row) for row in moved),
+                )
+            )
+            leads.browse(lead_id for lead_id, _score in moved).invalidate_recordset(
+                ["engagement_score", "write_date", "write_uid"]
+            )
         over = leads.filtered(
             lambda lead: lead.engagement_score >= settings["score_threshold"]
         )
@@ -1144,32 +1164,45 @@ class CrmLead(models.Model):
 
     def _prospect_hand_to_sales(self):
         """These leads just reached the sales-ready score: a to-do for their
-        salesperson (or team leader), in their language, and out of nurturing."""
-        todo = self.env.ref("mail.mail_activity_data_todo")
+        salesperson (or team leader), and out of nurturing."""
+        self._prospect_schedule_todo(
+            lambda lead: lead.user_id or lead.team_id.user_id,
+            lambda lead: lead.env._(
+                "Sales-ready: engagement score %(score)s",
+                score=lead.engagement_score,
+            ),
+        )
+        self._prospect_stop_nurture()
+
+    def _prospect_schedule_todo(self, owner_of, summary_of, note_of=None):
+        """A to-do due today on each of these leads for ``owner_of(lead)`` (none
+        without an owner), its summary ``summary_of(lead)`` written in the owner's
+        language. The night's and the signals' to-dos: automated, in the activity
+        menu, without an "assigned to you" mail each, whoever triggered them."""
         model_id = self.env["ir.model"]._get_id("crm.lead")
+        todo = self.env.ref("mail.mail_activity_data_todo")
         today = self.env["prospect.engine"]._today()
         values = []
         for lead in self:
-            owner = lead.user_id or lead.team_id.user_id
-            if owner:
-                values.append(
-                    {
-                        "res_model_id": model_id,
-                        "res_id": lead.id,
-                        "activity_type_id": todo.id,
-                        "user_id": owner.id,
-                        "summary": self.with_context(lang=owner.lang).env._(
-                            "Sales-ready: engagement score %(score)s",
-                            score=lead.engagement_score,
-                        ),
-                        "date_deadline": today,
-                    }
-                )
-        # in the activity menu, without an "assigned to you" mail each
+            owner = owner_of(lead)
+            if not owner:
+                continue
+            lead = lead.with_context(lang=owner.lang)
+            values.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": lead.id,
+                    "activity_type_id": todo.id,
+                    "automated": True,
+                    "user_id": owner.id,
+                    "summary": summary_of(lead),
+                    "note": note_of(lead) if note_of else False,
+                    "date_deadline": today,
+                }
+            )
         self.env["mail.activity"].sudo().with_context(
             mail_activity_quick_update=True
         ).create(values)
-        self._prospect_stop_nurture()
 
     def _prospect_stop_nurture(self):
         """The nurturing is over: the salesperson takes these leads from here."""
@@ -1267,43 +1300,27 @@ class CrmLead(models.Model):
 
     def _prospect_warn_at_risk(self):
         """One to-do per risk episode for the salesperson (or the team leader) of
-        these leads, one lead per customer, in their language."""
-        for lead in self:
-            owner = lead._prospect_owner()
-            if not owner:
-                continue
-            # in the activity menu, without an "assigned to you" mail each
-            lead = lead.with_context(lang=owner.lang, mail_activity_quick_update=True)
-            lead.activity_schedule(
-                "mail.mail_activity_data_todo",
-                date_deadline=self.env["prospect.engine"]._today(),
-                user_id=owner.id,
-                summary=lead.env._(
-                    "Key account at risk: %(customer)s",
-                    customer=lead.partner_id.commercial_partner_id.display_name,
-                ),
-                note=lead.prospect_at_risk_reason,
-            )
+        these leads, one lead per customer."""
+        self._prospect_schedule_todo(
+            lambda lead: lead._prospect_owner(),
+            lambda lead: lead.env._(
+                "Key account at risk: %(customer)s",
+                customer=lead.partner_id.commercial_partner_id.display_name,
+            ),
+            lambda lead: lead.prospect_at_risk_reason,
+        )
 
     def _prospect_propose_key_account(self):
         """Their team leader (or the salesperson) decides a key-account colour and
         a development plan for a potential key customer; once per customer."""
-        for lead in self:
-            owner = lead.team_id.user_id or lead.user_id
-            if not owner:
-                continue
-            # in the activity menu, without an "assigned to you" mail each
-            lead = lead.with_context(lang=owner.lang, mail_activity_quick_update=True)
-            lead.activity_schedule(
-                "mail.mail_activity_data_todo",
-                date_deadline=self.env["prospect.engine"]._today(),
-                user_id=owner.id,
-                summary=lead.env._(
-                    "Potential key customer: decide a key-account colour and a "
-                    "development plan"
-                ),
-                note=lead.prospect_potential_key_reason,
-            )
+        self._prospect_schedule_todo(
+            lambda lead: lead.team_id.user_id or lead.user_id,
+            lambda lead: lead.env._(
+                "Potential key customer: decide a key-account colour and a "
+                "development plan"
+            ),
+            lambda lead: lead.prospect_potential_key_reason,
+        )
 
     def action_set_lost(self, **additional_values):
         """A watched customer that loses a deal to a competitor is at risk at once,
@@ -1315,6 +1332,28 @@ class CrmLead(models.Model):
         if lost:
             lost._prospect_flag_lost_to_competitor()
         return result
+
+    @api.model
+    def _prospect_account_leads_query(self, customers):
+        """SQL: the lead that stands for each customer of ``customers`` (a query
+        of ``company_key, commercial_id``), by ``rules.account_lead_first``:
+        ``company_key, commercial_id, lead_id``."""
+        return SQL(
+            """
+            SELECT DISTINCT ON (customer.company_key, customer.commercial_id)
+                   customer.company_key, customer.commercial_id, lead.id AS lead_id
+              FROM (%(customers)s) customer
+              JOIN res_partner partner
+                ON partner.commercial_partner_id = customer.commercial_id
+              JOIN crm_lead lead
+                ON lead.partner_id = partner.id AND lead.active
+               AND COALESCE(lead.company_id, 0) = customer.company_key
+              LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+             ORDER BY customer.company_key, customer.commercial_id, %(first)s
+            """,
+            customers=customers,
+            first=rules.account_lead_first(),
+        )
 
     def _prospect_flag_lost_to_competitor(self):
         """The night's risk rule on the customers of these lost leads, today."""
@@ -1331,21 +1370,21 @@ class CrmLead(models.Model):
                 ],
                 order="id desc",
             )
-            watched = any(
-                lead.pyramid_tier in ("super", "large")
-                or (lead.key_account_colour and lead.active)
-                for lead in leads
-            )
             current = leads[:1]
+            is_key = bool(
+                leads._prospect_filter(rules.key_account(), ["key_account_colour"])
+            )
             row = current._prospect_evaluate(
-                ["prospect_last_purchase"],
+                ["prospect_last_purchase", "pyramid_tier"],
                 extra={
-                    "watched": ("boolean", [watched]),
+                    "is_key": ("boolean", [is_key]),
                     "lost_day": ("date", [today]),
                     "since": ("date", [current.prospect_at_risk_since or None]),
                 },
                 at_risk=rules.at_risk(
-                    SQL("lead.watched"),
+                    rules.watched_customer(
+                        SQL("lead.pyramid_tier"), SQL("lead.is_key")
+                    ),
                     rules.slipping_to_competitor(
                         SQL("lead.lost_day"), SQL("lead.prospect_last_purchase")
                     ),
@@ -1363,9 +1402,18 @@ class CrmLead(models.Model):
                     "prospect_lost_to_competitor": today,
                 }
             )
-            (
-                leads.filtered("prospect_account_lead")[:1] or leads[:1]
-            )._prospect_warn_at_risk()
+            self.env.cr.execute(
+                self._prospect_account_leads_query(
+                    SQL(
+                        "SELECT %s AS company_key, %s AS commercial_id",
+                        company.id or 0,
+                        commercial.id,
+                    )
+                )
+            )
+            account_lead = Lead.browse(row[2] for row in self.env.cr.fetchall())
+            account_lead.prospect_account_lead = True
+            (account_lead or leads[:1])._prospect_warn_at_risk()
 
     # ------------------------------------------------------------
     # RESCORING

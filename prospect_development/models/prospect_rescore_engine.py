@@ -137,23 +137,29 @@ class ProspectRescoreEngine(models.AbstractModel):
                 """
             CREATE TEMPORARY TABLE prospect_customer_tier AS
             WITH purchase AS (%(purchases)s),
+            -- per day first: every aggregate below can then be hashed
+            purchase_day AS (
+                SELECT company_key, commercial_id, day, SUM(amount) AS amount,
+                       BOOL_OR(amount > 0) AS bought
+                  FROM purchase
+                 GROUP BY 1, 2, 3
+            ),
             revenue AS (
                 SELECT company_key, commercial_id,
                        SUM(amount) FILTER (WHERE day >= %(start)s) AS revenue,
                        SUM(amount) FILTER (WHERE day < %(start)s) AS revenue_before,
                        SUM(amount) FILTER (WHERE day >= %(previous)s
                                              AND day < %(start)s) AS revenue_previous,
-                       MAX(day) FILTER (WHERE amount > 0) AS last_purchase,
-                       ROUND((MAX(day) FILTER (WHERE amount > 0)
-                              - MIN(day) FILTER (WHERE amount > 0))::numeric
-                             / NULLIF(COUNT(DISTINCT day)
-                                      FILTER (WHERE amount > 0) - 1, 0))::int
+                       MAX(day) FILTER (WHERE bought) AS last_purchase,
+                       ROUND((MAX(day) FILTER (WHERE bought)
+                              - MIN(day) FILTER (WHERE bought))::numeric
+                             / NULLIF(COUNT(*) FILTER (WHERE bought) - 1, 0))::int
                            AS usual_interval
-                  FROM purchase
+                  FROM purchase_day
                  GROUP BY 1, 2
             ),
             ranked AS (
-                SELECT company_key, commercial_id, revenue,
+                SELECT company_key, commercial_id,
                        RANK() OVER by_revenue AS rank,
                        COUNT(*) OVER company AS total
                   FROM revenue
@@ -168,21 +174,22 @@ class ProspectRescoreEngine(models.AbstractModel):
                        ROUND(SUM(lead.expected_revenue * lead.probability / 100.0)
                            FILTER (WHERE %(is_open)s AND lead.type = 'opportunity')
                            ::numeric, 2) AS weighted,
-                       BOOL_OR(lead.key_account_colour IS NOT NULL AND lead.active)
-                           AS is_key,
+                       BOOL_OR(%(key_account)s) AS is_key,
                        MAX(COALESCE(lead.date_closed, lead.write_date)::date)
                            FILTER (WHERE reason.prospect_competitor
                                      AND %(is_lost)s) AS lost_day,
                        MAX(lead.prospect_at_risk_since) AS at_risk_since,
-                       MIN(lead.date_potential_key) AS date_potential_key,
-                       -- the lead that carries the customer's to-dos: its latest
-                       -- open one, else its latest won one
-                       COALESCE(MAX(lead.id) FILTER (WHERE %(is_open)s),
-                                MAX(lead.id) FILTER (WHERE lead.active)) AS lead_id
+                       MIN(lead.date_potential_key) AS date_potential_key
                   FROM crm_lead lead
                   JOIN res_partner partner ON partner.id = lead.partner_id
                   LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
                   LEFT JOIN crm_lost_reason reason ON reason.id = lead.lost_reason_id
+                 -- the leads that weigh in: open pipeline and the rare flags
+                 WHERE (lead.type = 'opportunity' AND %(is_open)s)
+                    OR lead.key_account_colour IS NOT NULL
+                    OR lead.lost_reason_id IS NOT NULL
+                    OR lead.prospect_at_risk_since IS NOT NULL
+                    OR lead.date_potential_key IS NOT NULL
                  GROUP BY 1, 2
             ),
             customer AS (
@@ -198,50 +205,38 @@ class ProspectRescoreEngine(models.AbstractModel):
                        COALESCE(account.weighted, 0) AS weighted,
                        COALESCE(account.is_key, FALSE) AS is_key,
                        account.lost_day, account.at_risk_since,
-                       account.date_potential_key, account.lead_id
+                       account.date_potential_key
                   FROM revenue
                   LEFT JOIN ranked USING (company_key, commercial_id)
                   FULL JOIN account USING (company_key, commercial_id)
             ),
-            -- the rank each pipeline would reach among the ranked customers:
-            -- one more than the customers that earned strictly more (those that
-            -- earned as much or more, less those that earned as much: running
-            -- counts, a frame excluding the peers would be counted row by row)
-            projected AS (
-                SELECT company_key, commercial_id,
-                       1 + COUNT(*) FILTER (WHERE is_ranked) OVER (
-                               PARTITION BY company_key ORDER BY value DESC)
-                         - COUNT(*) FILTER (WHERE is_ranked) OVER (
-                               PARTITION BY company_key, value) AS rank,
-                       is_ranked
-                  FROM (SELECT company_key, commercial_id, revenue AS value,
-                               TRUE AS is_ranked
-                          FROM ranked
-                         UNION ALL
-                        SELECT company_key, commercial_id, revenue + weighted,
-                               FALSE
-                          FROM customer
-                         WHERE weighted > 0) ranking
-            ),
-            totals AS (
-                SELECT company_key, MAX(total) AS total FROM ranked GROUP BY 1
-            ),
-            tiered AS (
+            ranked_tier AS (
                 SELECT customer.*,
                        CASE WHEN customer.rank IS NOT NULL THEN %(tier)s
                             WHEN customer.revenue <= 0
                                  AND customer.revenue_before > 0 THEN 'inactive'
-                       END AS tier,
-                       COALESCE(totals.total, 0) AS customer_count,
-                       projected.rank AS projected_rank,
-                       CASE WHEN projected.rank IS NOT NULL THEN %(projected_tier)s
-                       END AS projected_tier
+                       END AS tier
                   FROM customer
-                  LEFT JOIN totals USING (company_key)
-                  LEFT JOIN projected
-                         ON projected.company_key = customer.company_key
-                        AND projected.commercial_id = customer.commercial_id
-                        AND NOT projected.is_ranked
+            ),
+            -- what the ranked customers earn at least in each tier and above
+            tier_floor AS (
+                SELECT company_key, MAX(total) AS total,
+                       MIN(revenue) FILTER (WHERE tier = 'super') AS super_min,
+                       MIN(revenue) FILTER (WHERE tier IN ('super', 'large'))
+                           AS large_min,
+                       MIN(revenue) FILTER (WHERE tier IN ('super', 'large', 'medium'))
+                           AS medium_min
+                  FROM ranked_tier
+                 WHERE rank IS NOT NULL
+                 GROUP BY 1
+            ),
+            tiered AS (
+                SELECT ranked_tier.*,
+                       COALESCE(tier_floor.total, 0) AS customer_count,
+                       CASE WHEN ranked_tier.weighted > 0 THEN %(projected_tier)s
+                       END AS projected_tier
+                  FROM ranked_tier
+                  LEFT JOIN tier_floor USING (company_key)
             ),
             risk AS (
                 SELECT tiered.*,
@@ -251,8 +246,31 @@ class ProspectRescoreEngine(models.AbstractModel):
                            AND COALESCE(tiered.last_purchase < tiered.at_risk_since,
                                         TRUE) AS risk_goes_on
                   FROM tiered
+            ),
+            -- the rank a potential key customer's pipeline would reach: one more
+            -- than the ranked customers that earned strictly more (those that
+            -- earned as much or more, less those that earned as much: running
+            -- counts, a frame excluding the peers would be counted row by row)
+            projected AS (
+                SELECT company_key, commercial_id, rank
+                  FROM (SELECT company_key, commercial_id, is_ranked,
+                               1 + COUNT(*) FILTER (WHERE is_ranked) OVER (
+                                       PARTITION BY company_key ORDER BY value DESC)
+                                 - COUNT(*) FILTER (WHERE is_ranked) OVER (
+                                       PARTITION BY company_key, value) AS rank
+                          FROM (SELECT company_key, commercial_id, revenue AS value,
+                                       TRUE AS is_ranked
+                                  FROM risk
+                                 WHERE rank IS NOT NULL
+                                 UNION ALL
+                                SELECT company_key, commercial_id, revenue + weighted,
+                                       FALSE
+                                  FROM risk
+                                 WHERE potential_key) ranking) counted
+                 WHERE NOT is_ranked
             )
-            SELECT risk.*,
+            SELECT risk.*, projected.rank AS projected_rank,
+                   NULL::int4 AS lead_id,
                    CASE WHEN at_risk THEN CASE WHEN risk_goes_on THEN at_risk_since
                                                ELSE %(today)s END
                    END AS risk_since,
@@ -262,6 +280,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                        AS potential_since,
                    potential_key AND date_potential_key IS NULL AS becomes_potential
               FROM risk
+              LEFT JOIN projected USING (company_key, commercial_id)
             """,
                 today=today,
                 potential_key=rules.potential_key(
@@ -272,14 +291,18 @@ class ProspectRescoreEngine(models.AbstractModel):
                 previous=start - timedelta(days=settings["lookback_days"]),
                 is_open=rules.is_open(),
                 is_lost=rules.is_lost(),
+                key_account=rules.key_account(),
                 tier=rules.revenue_tier(
                     SQL("customer.rank"), SQL("customer.total"), settings
                 ),
-                projected_tier=rules.revenue_tier(
-                    SQL("projected.rank"), SQL("COALESCE(totals.total, 0)"), settings
+                projected_tier=rules.tier_reached(
+                    SQL("ranked_tier.revenue + ranked_tier.weighted"),
+                    SQL("tier_floor.super_min"),
+                    SQL("tier_floor.large_min"),
+                    SQL("tier_floor.medium_min"),
                 ),
                 at_risk=rules.at_risk(
-                    SQL("(tiered.tier IN ('super', 'large') OR tiered.is_key)"),
+                    rules.watched_customer(SQL("tiered.tier"), SQL("tiered.is_key")),
                     SQL(
                         "(%s OR %s OR %s)",
                         rules.slipping_by_recency(
@@ -305,6 +328,24 @@ class ProspectRescoreEngine(models.AbstractModel):
         self.env.cr.execute(
             "CREATE UNIQUE INDEX ON prospect_customer_tier"
             " (commercial_id, company_key); ANALYZE prospect_customer_tier"
+        )
+        # the lead standing for each customer of the key-account lists
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE prospect_customer_tier customer
+               SET lead_id = chosen.lead_id
+              FROM (%s) chosen
+             WHERE chosen.company_key = customer.company_key
+               AND chosen.commercial_id = customer.commercial_id
+            """,
+                self.env["crm.lead"]._prospect_account_leads_query(
+                    SQL(
+                        "SELECT company_key, commercial_id FROM prospect_customer_tier"
+                        " WHERE at_risk OR potential_key"
+                    )
+                ),
+            )
         )
 
     # ------------------------------------------------------------

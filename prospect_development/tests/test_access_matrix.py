@@ -103,6 +103,10 @@ ACL = {
     "prospect.tier.report.wizard": ("rwc", "rwc"),
     "prospect.call.outcome": ("r", "rwcd"),
     "prospect.outcome.wizard": ("rwc", "rwc"),
+    "prospect.territory.report": ("r", "r"),
+    "prospect.visit.round.wizard": ("rwc", "rwc"),
+    "prospect.visit.round.area": ("rwcd", "rwcd"),
+    "prospect.visit.round.line": ("rwcd", "rwcd"),
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "d": "unlink"}
 
@@ -129,6 +133,8 @@ MENUS = {
     "menu_prospect_handover": MANAGERS,
     "menu_prospect_call_outcome_report": SALES,
     "menu_prospect_call_outcome": MANAGERS,
+    "menu_prospect_territory_report": SALES,
+    "menu_prospect_visit_round": SALES,
 }
 
 

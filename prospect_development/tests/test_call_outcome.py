@@ -104,7 +104,7 @@ class TestCallOutcome(ProspectCase):
                     "answered": True,
                     "res_model": "mail.message",
                     "res_id": message.id,
-                    "description": "Interested",
+                    "description": "Wants samples before the trade fair",
                     "user_id": self.user_sales_salesman.id,
                 }
             ],

@@ -271,3 +271,63 @@ class TestRulesSql(ProspectCase):
         )
         self.assertEqual(self._grade_of_form("clear", 20), "b")
         self.assertEqual(self._grade_of_form("clear", 10), "a")
+
+    @given(
+        revenues=st.lists(st.integers(1, 60), min_size=0, max_size=60),
+        value=st.integers(1, 70),
+        shares=st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(0, 40)),
+    )
+    @settings(max_examples=150, deadline=None)
+    def test_tier_reached_is_the_tier_at_the_projected_rank(
+        self, revenues, value, shares
+    ):
+        """The night places a pipeline by what each tier's customers earn at least
+        (``tier_reached``): it must be the tier of the rank the value would take,
+        one more than the customers that earn strictly more, ties and empty tiers
+        included."""
+        settings_ = dict(
+            self.settings,
+            tier_super_pct=shares[0],
+            tier_large_pct=shares[1],
+            tier_medium_pct=shares[2],
+        )
+        ranks = reference.rank_revenues(dict(enumerate(revenues)))
+        cutoffs = reference.tier_cutoffs(len(revenues), *shares)
+        expected = reference.revenue_tier(
+            1 + sum(1 for revenue in revenues if revenue > value), cutoffs
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH customer AS (
+                    SELECT revenue, %(tier)s AS tier
+                      FROM (VALUES %(rows)s) AS customer(revenue, rank, total)
+                ), tier_floor AS (
+                    SELECT MIN(revenue) FILTER (WHERE tier = 'super') AS super_min,
+                           MIN(revenue) FILTER (WHERE tier IN ('super', 'large'))
+                               AS large_min,
+                           MIN(revenue) FILTER (
+                               WHERE tier IN ('super', 'large', 'medium'))
+                               AS medium_min
+                      FROM customer
+                )
+                SELECT %(reached)s FROM tier_floor
+                """,
+                tier=rules.revenue_tier(
+                    SQL("customer.rank"), SQL("customer.total"), settings_
+                ),
+                rows=SQL(", ").join(
+                    SQL("(%s, %s, %s)", revenue, ranks[key], len(revenues))
+                    for key, revenue in enumerate(revenues)
+                )
+                if revenues
+                else SQL("(NULL::int, NULL::int, NULL::int)"),
+                reached=rules.tier_reached(
+                    SQL("%s", value),
+                    SQL("tier_floor.super_min"),
+                    SQL("tier_floor.large_min"),
+                    SQL("tier_floor.medium_min"),
+                ),
+            )
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], expected)

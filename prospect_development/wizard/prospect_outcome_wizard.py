@@ -1,4 +1,5 @@
 from datetime import timedelta
+from textwrap import shorten
 
 from markupsafe import Markup
 
@@ -62,7 +63,10 @@ class ProspectOutcomeWizard(models.TransientModel):
                     "res_model": "mail.message",
                     "res_id": message.id,
                     "answered": outcome.answered,
-                    "description": outcome.name,
+                    # what the prospect said; the outcome is outcome_id,
+                    # shown in each user's language
+                    "description": shorten(" ".join((self.note or "").split()), 200)
+                    or False,
                     "outcome_id": outcome.id,
                     "dedup_key": f"mail.message,{message.id},call_outcome",
                 }

@@ -1,26 +1,15 @@
 /** @odoo-module */
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import { openCrmMenu } from "@prospect_development/../tests/tours/prospect_tour_steps";
 
 registry.category("web_tour.tours").add("prospect_development_at_risk_tour", {
     url: "/odoo",
     steps: () => [
-        stepUtils.showAppsMenuItem(),
-        {
-            content: "Open CRM",
-            trigger: ".o_app[data-menu-xmlid='crm.crm_menu_root']",
-            run: "click",
-        },
-        {
-            content: "Open the Sales menu",
-            trigger: ".dropdown-toggle[data-menu-xmlid='crm.crm_menu_sales']",
-            run: "click",
-        },
-        {
-            content: "The key accounts that slip",
-            trigger: ".dropdown-item[data-menu-xmlid='prospect_development.menu_prospect_at_risk']",
-            run: "click",
-        },
+        ...openCrmMenu(
+            "crm.crm_menu_sales",
+            "prospect_development.menu_prospect_at_risk",
+            "The key accounts that slip"
+        ),
         {
             content: "The most valuable first",
             trigger: ".o_data_row:first-child:contains('Tour Whale Trading')",

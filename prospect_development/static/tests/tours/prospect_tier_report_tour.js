@@ -1,7 +1,7 @@
 /** @odoo-module */
 import { browser } from "@web/core/browser/browser";
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import { openCrmMenu, openMenuItem } from "@prospect_development/../tests/tours/prospect_tour_steps";
 
 // A Sales manager opens CRM > Reporting > Prospect Pyramid and exports the tier
 // report. The download (an act_url opened by browser.open) is caught, not followed:
@@ -25,23 +25,11 @@ function assertPyramidOrder(found, what) {
 registry.category("web_tour.tours").add("prospect_tier_report_tour", {
     url: "/odoo",
     steps: () => [
-        stepUtils.showAppsMenuItem(),
-        {
-            content: "Open CRM",
-            trigger: ".o_app[data-menu-xmlid='crm.crm_menu_root']",
-            run: "click",
-        },
-        {
-            content: "Open the Reporting menu",
-            trigger: ".dropdown-toggle[data-menu-xmlid='crm.crm_menu_report']",
-            run: "click",
-        },
-        {
-            content: "Open the Tier Movements over Time",
-            trigger:
-                ".dropdown-item[data-menu-xmlid='prospect_development.menu_prospect_pyramid_movements']",
-            run: "click",
-        },
+        ...openCrmMenu(
+            "crm.crm_menu_report",
+            "prospect_development.menu_prospect_pyramid_movements",
+            "Open the Tier Movements over Time"
+        ),
         {
             content: "One line per tier reached, from the top of the pyramid",
             trigger: ".o_graph_view .o_graph_canvas_container canvas",
@@ -53,17 +41,11 @@ registry.category("web_tour.tours").add("prospect_tier_report_tour", {
                 );
             },
         },
-        {
-            content: "Open the Reporting menu again",
-            trigger: ".dropdown-toggle[data-menu-xmlid='crm.crm_menu_report']",
-            run: "click",
-        },
-        {
-            content: "Open the Prospect Pyramid",
-            trigger:
-                ".dropdown-item[data-menu-xmlid='prospect_development.menu_prospect_pyramid']",
-            run: "click",
-        },
+        ...openMenuItem(
+            "crm.crm_menu_report",
+            "prospect_development.menu_prospect_pyramid",
+            "Open the Prospect Pyramid"
+        ),
         {
             content: "The pyramid: tiers by grade, read from the top",
             trigger: ".o_pivot_view .o_pivot",
