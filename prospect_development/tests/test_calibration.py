@@ -580,7 +580,9 @@ class TestCalibration(ProspectCase):
         )
         closed = {grade: count for grade, count, _won in rows}
         rate = {grade: won / count for grade, count, won in rows}
-        self.assertGreaterEqual(min(closed[grade] for grade in "abcd"), 20, closed)
+        self.assertGreaterEqual(
+            min(closed.get(grade, 0) for grade in "abcd"), 20, closed
+        )
         self.assertGreater(rate["a"], rate["b"], rate)
         self.assertGreater(rate["b"], rate["c"] + 0.2, rate)
         self.assertGreater(rate["c"], rate["d"], rate)
