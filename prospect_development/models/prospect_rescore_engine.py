@@ -71,6 +71,10 @@ class ProspectRescoreEngine(models.AbstractModel):
         if fresh:
             self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
         self.env.cr.execute("SET LOCAL work_mem = '64MB'")
+        # the passes read every lead: worth the workers PostgreSQL may start
+        self.env.cr.execute(
+            "SET LOCAL parallel_setup_cost = 10; SET LOCAL parallel_tuple_cost = 0.001"
+        )
 
     def _prepare(self):
         """The temporary tables of a run, ending with the leads to write; returns
@@ -132,6 +136,17 @@ class ProspectRescoreEngine(models.AbstractModel):
         ranking, and how its buying goes (last purchase, usual interval, revenue
         against the window before)."""
         start = today - timedelta(days=settings["lookback_days"])
+        watched = rules.watched_customer(SQL("tier"), SQL("is_key"))
+        slipping = SQL(
+            "(%s OR %s OR %s)",
+            rules.slipping_by_recency(
+                SQL("last_purchase"), SQL("usual_interval"), today, settings
+            ),
+            rules.slipping_by_revenue(
+                SQL("revenue"), SQL("revenue_previous"), settings
+            ),
+            rules.slipping_to_competitor(SQL("lost_day"), SQL("last_purchase")),
+        )
         self.env.cr.execute(
             SQL(
                 """
@@ -159,13 +174,25 @@ class ProspectRescoreEngine(models.AbstractModel):
                  GROUP BY 1, 2
             ),
             ranked AS (
-                SELECT company_key, commercial_id,
+                SELECT company_key, commercial_id, revenue,
                        RANK() OVER by_revenue AS rank,
                        COUNT(*) OVER company AS total
                   FROM revenue
                  WHERE revenue > 0
                 WINDOW company AS (PARTITION BY company_key),
                        by_revenue AS (company ORDER BY revenue DESC)
+            ),
+            -- what the ranked customers earn at least in each tier and above
+            tier_floor AS (
+                SELECT company_key, MAX(total) AS total,
+                       MIN(revenue) FILTER (WHERE tier = 'super') AS super_min,
+                       MIN(revenue) FILTER (WHERE tier IN ('super', 'large'))
+                           AS large_min,
+                       MIN(revenue) FILTER (WHERE tier IN ('super', 'large', 'medium'))
+                           AS medium_min
+                  FROM (SELECT company_key, revenue, total, %(ranked_tier)s AS tier
+                          FROM ranked) ranked
+                 GROUP BY 1
             ),
             account AS (
                 SELECT COALESCE(lead.company_id, 0) AS company_key,
@@ -192,84 +219,44 @@ class ProspectRescoreEngine(models.AbstractModel):
                     OR lead.date_potential_key IS NOT NULL
                  GROUP BY 1, 2
             ),
-            customer AS (
+            tiered AS (
                 SELECT COALESCE(revenue.company_key, account.company_key)
                            AS company_key,
                        COALESCE(revenue.commercial_id, account.commercial_id)
                            AS commercial_id,
                        COALESCE(revenue.revenue, 0) AS revenue,
-                       COALESCE(revenue.revenue_before, 0) AS revenue_before,
                        COALESCE(revenue.revenue_previous, 0) AS revenue_previous,
                        revenue.last_purchase, revenue.usual_interval,
                        ranked.rank, ranked.total,
+                       CASE WHEN ranked.rank IS NOT NULL THEN %(tier)s
+                            WHEN COALESCE(revenue.revenue, 0) <= 0
+                                 AND revenue.revenue_before > 0 THEN 'inactive'
+                       END AS tier,
+                       COALESCE(tier_floor.total, 0) AS customer_count,
                        COALESCE(account.weighted, 0) AS weighted,
+                       CASE WHEN account.weighted > 0 THEN %(projected_tier)s
+                       END AS projected_tier,
                        COALESCE(account.is_key, FALSE) AS is_key,
                        account.lost_day, account.at_risk_since,
                        account.date_potential_key
                   FROM revenue
                   LEFT JOIN ranked USING (company_key, commercial_id)
                   FULL JOIN account USING (company_key, commercial_id)
-            ),
-            ranked_tier AS (
-                SELECT customer.*,
-                       CASE WHEN customer.rank IS NOT NULL THEN %(tier)s
-                            WHEN customer.revenue <= 0
-                                 AND customer.revenue_before > 0 THEN 'inactive'
-                       END AS tier
-                  FROM customer
-            ),
-            -- what the ranked customers earn at least in each tier and above
-            tier_floor AS (
-                SELECT company_key, MAX(total) AS total,
-                       MIN(revenue) FILTER (WHERE tier = 'super') AS super_min,
-                       MIN(revenue) FILTER (WHERE tier IN ('super', 'large'))
-                           AS large_min,
-                       MIN(revenue) FILTER (WHERE tier IN ('super', 'large', 'medium'))
-                           AS medium_min
-                  FROM ranked_tier
-                 WHERE rank IS NOT NULL
-                 GROUP BY 1
-            ),
-            tiered AS (
-                SELECT ranked_tier.*,
-                       COALESCE(tier_floor.total, 0) AS customer_count,
-                       CASE WHEN ranked_tier.weighted > 0 THEN %(projected_tier)s
-                       END AS projected_tier
-                  FROM ranked_tier
-                  LEFT JOIN tier_floor USING (company_key)
+                  LEFT JOIN tier_floor
+                         ON tier_floor.company_key
+                            = COALESCE(revenue.company_key, account.company_key)
             ),
             risk AS (
                 SELECT tiered.*,
                        %(at_risk)s AS at_risk,
                        %(potential_key)s AS potential_key,
-                       tiered.at_risk_since IS NOT NULL
-                           AND COALESCE(tiered.last_purchase < tiered.at_risk_since,
-                                        TRUE) AS risk_goes_on
+                       at_risk_since IS NOT NULL
+                           AND COALESCE(last_purchase < at_risk_since, TRUE)
+                           AS risk_goes_on
                   FROM tiered
-            ),
-            -- the rank a potential key customer's pipeline would reach: one more
-            -- than the ranked customers that earned strictly more (those that
-            -- earned as much or more, less those that earned as much: running
-            -- counts, a frame excluding the peers would be counted row by row)
-            projected AS (
-                SELECT company_key, commercial_id, rank
-                  FROM (SELECT company_key, commercial_id, is_ranked,
-                               1 + COUNT(*) FILTER (WHERE is_ranked) OVER (
-                                       PARTITION BY company_key ORDER BY value DESC)
-                                 - COUNT(*) FILTER (WHERE is_ranked) OVER (
-                                       PARTITION BY company_key, value) AS rank
-                          FROM (SELECT company_key, commercial_id, revenue AS value,
-                                       TRUE AS is_ranked
-                                  FROM risk
-                                 WHERE rank IS NOT NULL
-                                 UNION ALL
-                                SELECT company_key, commercial_id, revenue + weighted,
-                                       FALSE
-                                  FROM risk
-                                 WHERE potential_key) ranking) counted
-                 WHERE NOT is_ranked
             )
-            SELECT risk.*, projected.rank AS projected_rank,
+            SELECT risk.*,
+                   NULL::int8 AS projected_rank,
                    NULL::int4 AS lead_id,
                    CASE WHEN at_risk THEN CASE WHEN risk_goes_on THEN at_risk_since
                                                ELSE %(today)s END
@@ -280,55 +267,39 @@ class ProspectRescoreEngine(models.AbstractModel):
                        AS potential_since,
                    potential_key AND date_potential_key IS NULL AS becomes_potential
               FROM risk
-              LEFT JOIN projected USING (company_key, commercial_id)
             """,
-                today=today,
-                potential_key=rules.potential_key(
-                    SQL("tiered.projected_tier"), SQL("COALESCE(tiered.tier, '')")
-                ),
                 purchases=self._purchases_query(today + timedelta(days=1)),
                 start=start,
                 previous=start - timedelta(days=settings["lookback_days"]),
                 is_open=rules.is_open(),
                 is_lost=rules.is_lost(),
                 key_account=rules.key_account(),
+                ranked_tier=rules.revenue_tier(
+                    SQL("ranked.rank"), SQL("ranked.total"), settings
+                ),
                 tier=rules.revenue_tier(
-                    SQL("customer.rank"), SQL("customer.total"), settings
+                    SQL("ranked.rank"), SQL("ranked.total"), settings
                 ),
                 projected_tier=rules.tier_reached(
-                    SQL("ranked_tier.revenue + ranked_tier.weighted"),
+                    SQL("COALESCE(revenue.revenue, 0) + account.weighted"),
                     SQL("tier_floor.super_min"),
                     SQL("tier_floor.large_min"),
                     SQL("tier_floor.medium_min"),
                 ),
                 at_risk=rules.at_risk(
-                    rules.watched_customer(SQL("tiered.tier"), SQL("tiered.is_key")),
-                    SQL(
-                        "(%s OR %s OR %s)",
-                        rules.slipping_by_recency(
-                            SQL("tiered.last_purchase"),
-                            SQL("tiered.usual_interval"),
-                            today,
-                            settings,
-                        ),
-                        rules.slipping_by_revenue(
-                            SQL("tiered.revenue"),
-                            SQL("tiered.revenue_previous"),
-                            settings,
-                        ),
-                        rules.slipping_to_competitor(
-                            SQL("tiered.lost_day"), SQL("tiered.last_purchase")
-                        ),
-                    ),
-                    SQL("tiered.at_risk_since"),
-                    SQL("tiered.last_purchase"),
+                    watched, slipping, SQL("at_risk_since"), SQL("last_purchase")
                 ),
+                potential_key=rules.potential_key(
+                    SQL("projected_tier"), SQL("COALESCE(tier, '')")
+                ),
+                today=today,
             )
         )
         self.env.cr.execute(
             "CREATE UNIQUE INDEX ON prospect_customer_tier"
             " (commercial_id, company_key); ANALYZE prospect_customer_tier"
         )
+        self._prepare_potential_ranks()
         # the lead standing for each customer of the key-account lists
         self.env.cr.execute(
             SQL(
@@ -346,6 +317,34 @@ class ProspectRescoreEngine(models.AbstractModel):
                     )
                 ),
             )
+        )
+
+    def _prepare_potential_ranks(self):
+        """The rank each potential key customer's pipeline would reach among the
+        ranked customers: one more than those that earned strictly more (those
+        that earned as much or more, less those that earned as much: running
+        counts, a frame excluding the peers would be counted row by row)."""
+        self.env.cr.execute(
+            """
+            UPDATE prospect_customer_tier customer
+               SET projected_rank = counted.rank
+              FROM (SELECT company_key, commercial_id, is_ranked,
+                           1 + COUNT(*) FILTER (WHERE is_ranked) OVER (
+                                   PARTITION BY company_key ORDER BY value DESC)
+                             - COUNT(*) FILTER (WHERE is_ranked) OVER (
+                                   PARTITION BY company_key, value) AS rank
+                      FROM (SELECT company_key, commercial_id, revenue AS value,
+                                   TRUE AS is_ranked
+                              FROM prospect_customer_tier
+                             WHERE rank IS NOT NULL
+                             UNION ALL
+                            SELECT company_key, commercial_id, revenue + weighted, FALSE
+                              FROM prospect_customer_tier
+                             WHERE potential_key) ranking) counted
+             WHERE NOT counted.is_ranked
+               AND counted.company_key = customer.company_key
+               AND counted.commercial_id = customer.commercial_id
+            """
         )
 
     # ------------------------------------------------------------
