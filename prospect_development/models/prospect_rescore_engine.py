@@ -245,6 +245,8 @@ class ProspectRescoreEngine(models.AbstractModel):
                   LEFT JOIN tier_floor
                          ON tier_floor.company_key
                             = COALESCE(revenue.company_key, account.company_key)
+                -- OFFSET 0 keeps each value computed once per row, not inlined
+                OFFSET 0
             ),
             risk AS (
                 SELECT tiered.*,
@@ -254,6 +256,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                            AND COALESCE(last_purchase < at_risk_since, TRUE)
                            AS risk_goes_on
                   FROM tiered
+                OFFSET 0
             )
             SELECT risk.*,
                    NULL::int8 AS projected_rank,
