@@ -70,7 +70,7 @@ class ProspectRescoreEngine(models.AbstractModel):
         lead once: let them do it in memory (the default is 4 MB)."""
         if fresh:
             self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
+        self.env.cr.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
         # the passes read every lead: worth the workers PostgreSQL may start
         self.env.cr.execute(
             "SET LOCAL parallel_setup_cost = 10; SET LOCAL parallel_tuple_cost = 0.001"
