@@ -40,6 +40,10 @@
         "report/prospect_sequence_report_views.xml",
         "report/prospect_pyramid_views.xml",
         "report/prospect_call_outcome_report_views.xml",
+        # workload (issue 14)
+        "wizard/prospect_rebalance_wizard_views.xml",
+        "report/prospect_workload_report_views.xml",
+        "views/res_users_views.xml",
         "views/prospect_development_menus.xml",
     ],
     "demo": [

@@ -1,1 +1,2 @@
 from . import prospect_sequence_report
+from . import prospect_workload_report

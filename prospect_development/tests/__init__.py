@@ -19,3 +19,4 @@ from . import test_access_matrix
 from . import test_demo
 from . import test_key_accounts
 from . import test_signals
+from . import test_workload
