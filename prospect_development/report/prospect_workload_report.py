@@ -73,7 +73,6 @@ class ProspectWorkloadReport(models.Model):
     )
     week_start = fields.Date(string="Week", readonly=True, help="Monday of the week.")
     planned_contacts = fields.Integer(
-        string="Planned Contacts",
         readonly=True,
         aggregator="sum",
         help="Contacts the cadence asks for in the week, planned activities included.",

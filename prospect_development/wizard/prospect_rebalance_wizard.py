@@ -316,7 +316,7 @@ class ProspectRebalanceLine(models.TransientModel):
     wizard_id = fields.Many2one(
         "prospect.rebalance.wizard", required=True, ondelete="cascade"
     )
-    lead_id = fields.Many2one("crm.lead", string="Lead", required=True, readonly=True)
+    lead_id = fields.Many2one("crm.lead", required=True, readonly=True)
     partner_id = fields.Many2one(related="lead_id.partner_id", string="Customer")
     prospect_grade = fields.Selection(related="lead_id.prospect_grade", store=True)
     from_user_id = fields.Many2one("res.users", string="From", readonly=True)
