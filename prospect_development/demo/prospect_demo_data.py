@@ -613,6 +613,7 @@ class _DemoGenerator:
         self._plan_non_customer_leads(non_customers)
         self._plan_raw_leads(max(10, round(self.customer_count * 0.12)))
         self._live()
+        self._set_weekly_capacities()
         self.env["ir.model.data"]._update_xmlids(self.xmlids)
 
     # -----------------------------------------------------------------------------
@@ -1728,3 +1729,27 @@ class _DemoGenerator:
             )
         )
         self.env["prospect.sequence.enrollment"].invalidate_model(["date_stopped"])
+
+    def _set_weekly_capacities(self):
+        """Weekly contact capacities (issue 14): the busiest salesperson of Direct
+        Mail can make about four fifths of what the cadence asks of them, so that
+        the workload forecast shows them over-loaded; their colleagues keep room to
+        take leads over (Rebalance)."""
+        weeks = 12  # the forecast's horizon
+        members = self.teams["direct_mail"].member_ids
+        loads = dict(
+            self.env["prospect.workload.report"]._read_group(
+                [("user_id", "in", members.ids)],
+                ["user_id"],
+                ["planned_contacts:sum"],
+            )
+        )
+        busiest = max(members, key=lambda user: (loads.get(user, 0), user.id))
+        busiest.prospect_weekly_capacity = max(
+            5, 5 * round(loads.get(busiest, 0) / weeks * 0.8 / 5)
+        )
+        for user in members - busiest:
+            user.prospect_weekly_capacity = max(
+                35, 5 * math.ceil(loads.get(user, 0) / weeks * 1.5 / 5)
+            )
+        self.users["sophie_martin"].prospect_weekly_capacity = 30

@@ -431,3 +431,25 @@ class TestRebalance(WorkloadCase):
         wizard = self.env["prospect.rebalance.wizard"].create({"team_id": self.team.id})
         wizard._propose()
         self.assertFalse(wizard.line_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestWorkloadDemo(ProspectCase):
+    def test_demo_shows_an_overloaded_salesperson_and_room(self):
+        team = self.env.ref(
+            "prospect_development.pd_demo_team_direct_mail", raise_if_not_found=False
+        )
+        if not team:
+            self.skipTest("no demo data")
+        report = self.env["prospect.workload.report"]
+        overloaded = report.search(
+            [("team_id", "=", team.id), ("is_overloaded", "=", True)]
+        )
+        self.assertGreaterEqual(len(overloaded.user_id), 1)
+        self.assertGreaterEqual(len(overloaded), 6, "over-loaded most weeks")
+        with_room = report.search([("team_id", "=", team.id), ("room", ">", 0)])
+        self.assertTrue(with_room.user_id - overloaded.user_id)
+        wizard = self.env["prospect.rebalance.wizard"].create({"team_id": team.id})
+        wizard._propose()
+        self.assertTrue(wizard.line_ids)
+        self.assertEqual(wizard.line_ids.from_user_id, overloaded.user_id)
