@@ -10,19 +10,51 @@ import { graphView } from "@web/views/graph/graph_view";
  * rise above the line.
  */
 export class ProspectWorkloadGraphModel extends GraphModel {
+    /**
+     * The capacity comes with the planned contacts, in the same read_group (the
+     * forecast is computed once): the standard loading is run with an ORM that
+     * adds the capacity to the measures it asks, and the capacities of the groups
+     * are summed by the label of the first grouping (the week).
+     */
     async _loadDataPoints(metaData) {
-        const dataPoints = await super._loadDataPoints(metaData);
         this.capacityByLabel = null;
         const { measure, groupBy, domains } = metaData;
-        if (measure === "planned_contacts" && groupBy.length && domains.length === 1) {
-            const capacityPoints = await super._loadDataPoints({
-                ...metaData,
-                measure: "capacity",
-                groupBy: [groupBy[0]],
+        if (measure !== "planned_contacts" || !groupBy.length || domains.length !== 1) {
+            return super._loadDataPoints(metaData);
+        }
+        const orm = this.orm;
+        const answers = [];
+        this.orm = Object.create(orm, {
+            webReadGroup: {
+                value: async (model, domain, fields, groupby, kwargs) => {
+                    const answer = await orm.webReadGroup(
+                        model,
+                        domain,
+                        [...fields, "capacity:sum"],
+                        groupby,
+                        kwargs
+                    );
+                    answers.push(answer);
+                    return answer;
+                },
+            },
+        });
+        let dataPoints;
+        try {
+            dataPoints = await super._loadDataPoints(metaData);
+        } finally {
+            this.orm = orm;
+        }
+        const groups = answers.length === 1 ? answers[0].groups : [];
+        if (groups.length === dataPoints.length) {
+            this.capacityByLabel = new Map();
+            dataPoints.forEach((point, index) => {
+                const label = point.labels[0];
+                this.capacityByLabel.set(
+                    label,
+                    (this.capacityByLabel.get(label) || 0) + (groups[index].capacity || 0)
+                );
             });
-            this.capacityByLabel = new Map(
-                capacityPoints.map((point) => [point.labels[0], point.value])
-            );
         }
         return dataPoints;
     }

@@ -42,14 +42,27 @@ registry.category("web_tour.tours").add("prospect_workload_tour", {
             run: "click",
         },
         {
+            content: "The list is shown",
+            trigger: ".o_list_view .o_data_row",
+        },
+        {
             content: "Look for Tour Overloaded",
-            trigger: ".o_searchview_input",
+            trigger: "input.o_searchview_input",
             run: "edit Tour Overloaded",
         },
         {
             content: "Search the salesperson",
-            trigger: ".o_searchview_input",
-            run: "press Enter",
+            trigger: ".o_searchview_autocomplete .o_menu_item:contains(Salesperson)",
+            run: "click",
+        },
+        {
+            content: "The salesperson is searched",
+            trigger: ".o_searchview_facet:contains(Tour Overloaded)",
+        },
+        {
+            content: "Only their twelve weeks are listed",
+            trigger:
+                ".o_list_view tbody tr.o_data_row:nth-child(12):last-child:contains(Tour Overloaded)",
         },
         {
             content: "Their over-loaded weeks are in red",
