@@ -221,22 +221,31 @@ class ProspectWorkloadReport(models.Model):
                   FROM stream
                  GROUP BY user_id, start, stop, step
             ),
-            contact AS (
-                SELECT run.user_id, run.start + k * COALESCE(run.step, 0) AS day,
-                       run.leads AS contacts
-                  FROM run
-                 CROSS JOIN generate_series(
-                       0, CASE WHEN run.step IS NULL THEN 0
-                               ELSE (run.stop - 1 - run.start) / run.step END) k
-                UNION ALL
-                SELECT user_id, day, 1
-                  FROM activity
-                 WHERE day < %(end)s
-            ),
+            -- contacts of each run in each week, counted, not enumerated: the
+            -- k >= 0 with start + k * step in [lo, hi) number
+            -- ceil((hi - start) / step) - ceil((lo - start) / step)
             load AS (
-                SELECT user_id, (day - %(week0)s) / 7 AS week, SUM(contacts) AS contacts
-                  FROM contact
-                 GROUP BY user_id, (day - %(week0)s) / 7
+                SELECT user_id, week, SUM(contacts) AS contacts
+                  FROM (
+                    SELECT run.user_id, week.week,
+                           run.leads * CASE
+                               WHEN run.step IS NULL THEN (bounds.lo = run.start)::int
+                               ELSE (bounds.hi - run.start + run.step - 1) / run.step
+                                    - (bounds.lo - run.start + run.step - 1) / run.step
+                           END AS contacts
+                      FROM run
+                     CROSS JOIN generate_series(0, %(last_week)s) week (week)
+                     CROSS JOIN LATERAL (
+                           SELECT GREATEST(%(week0)s + 7 * week.week, run.start) AS lo,
+                                  LEAST(%(week0)s + 7 * week.week + 7, run.stop) AS hi
+                     ) bounds
+                     WHERE bounds.lo < bounds.hi
+                    UNION ALL
+                    SELECT user_id, (day - %(week0)s) / 7, 1
+                      FROM activity
+                     WHERE day < %(end)s
+                  ) contact
+                 GROUP BY user_id, week
             ),
             salesperson AS (
                 SELECT user_id FROM load
