@@ -134,7 +134,9 @@ def populate(env, leads, users):
 
 
 def sql_floor(env):
-    """The report's query on the cursor, grouped by salesperson and week."""
+    """The report's query on the cursor, grouped by salesperson and week (in the
+    transaction settings the report reads it with)."""
+    env["prospect.workload.report"]._prepare_session()
     query = env["prospect.workload.report"]._get_query()
     env.cr.execute(
         SQL(
@@ -150,6 +152,7 @@ def sql_per_lead(env):
     """The same forecast, each lead's contacts expanded on their own (without
     grouping the identical runs of leads first)."""
     report = env["prospect.workload.report"]
+    report._prepare_session()
     _today, week0, end = report._get_horizon()
     env.cr.execute(
         SQL(
@@ -158,12 +161,17 @@ def sql_per_lead(env):
             SELECT user_id, (day - %(week0)s) / 7 AS week, COUNT(*)
               FROM (
                 SELECT stream.user_id,
-                       stream.start + k * COALESCE(stream.step, 0) AS day
+                       part.start + k * COALESCE(stream.step, 0) AS day
                   FROM stream
+                 CROSS JOIN LATERAL (
+                       VALUES (stream.start1, stream.stop1),
+                              (stream.start2, %(end)s)
+                 ) part (start, stop)
                  CROSS JOIN generate_series(
                        0, CASE WHEN stream.step IS NULL THEN 0
-                               ELSE (stream.stop - 1 - stream.start) / stream.step
+                               ELSE (part.stop - 1 - part.start) / stream.step
                           END) k
+                 WHERE part.start < part.stop
                 UNION ALL
                 SELECT user_id, day FROM activity WHERE day < %(end)s
               ) contact
