@@ -97,5 +97,20 @@ registry.category("web_tour.tours").add("prospect_workload_tour", {
             trigger:
                 "body:not(:has(.modal)) .o_list_view:not(:has(.o_data_row.text-danger:contains(Tour Overloaded))) .o_data_row:contains(Tour Overloaded)",
         },
+        {
+            content: "Open the filters",
+            trigger: ".o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Keep the weeks of this quarter",
+            trigger: ".o_filter_menu .dropdown-item:contains(This Quarter)",
+            run: "click",
+        },
+        {
+            content: "The quarter's filter applies without error",
+            trigger:
+                "body:not(:has(.o_error_dialog)) .o_searchview_facet:contains(This Quarter)",
+        },
     ],
 });
