@@ -44,6 +44,10 @@
         "wizard/prospect_visit_round_wizard_views.xml",
         "wizard/prospect_calibration_wizard_views.xml",
         "report/prospect_calibration_report_views.xml",
+        # workload (issue 14)
+        "wizard/prospect_rebalance_wizard_views.xml",
+        "report/prospect_workload_report_views.xml",
+        "views/res_users_views.xml",
         "views/prospect_development_menus.xml",
     ],
     "demo": [

@@ -616,6 +616,8 @@ class _DemoGenerator:
         self.env["ir.model.data"]._update_xmlids(self.xmlids)
         self._fill_territory_addresses()
         self._close_calibration_deals()
+        # last: the capacities are set against the cadence's forecast of it all
+        self._set_weekly_capacities()
 
     # -----------------------------------------------------------------------------
     # teams and salespeople
@@ -1937,3 +1939,27 @@ class _DemoGenerator:
                 closing.action_set_lost(lost_reason_id=rng.choice(reasons).id)
             # crm dates the closing now: put it back on its day
             lead.write({"date_closed": noon})
+
+    def _set_weekly_capacities(self):
+        """Weekly contact capacities (issue 14): the busiest salesperson of Direct
+        Mail can make about four fifths of what the cadence asks of them, so that
+        the workload forecast shows them over-loaded; their colleagues keep room to
+        take leads over (Rebalance)."""
+        weeks = 12  # the forecast's horizon
+        members = self.teams["direct_mail"].member_ids
+        loads = dict(
+            self.env["prospect.workload.report"]._read_group(
+                [("user_id", "in", members.ids)],
+                ["user_id"],
+                ["planned_contacts:sum"],
+            )
+        )
+        busiest = max(members, key=lambda user: (loads.get(user, 0), user.id))
+        busiest.prospect_weekly_capacity = max(
+            5, 5 * round(loads.get(busiest, 0) / weeks * 0.8 / 5)
+        )
+        for user in members - busiest:
+            user.prospect_weekly_capacity = max(
+                35, 5 * math.ceil(loads.get(user, 0) / weeks * 1.5 / 5)
+            )
+        self.users["sophie_martin"].prospect_weekly_capacity = 30

@@ -25,3 +25,5 @@ from . import prospect_sequence_step
 from . import res_config_settings
 from . import res_partner
 from . import prospect_call_outcome
+from . import res_users
+from . import crm_team_member

@@ -37,6 +37,7 @@ SETTINGS = {
     "cost_per_touch": Setting(float, 0.0, 0, 1_000_000_000),
     "care_days_ahead": Setting(int, 7, 0, 366),
     "care_mode": Setting(str, "mail", None, None),
+    "weekly_capacity": Setting(int, 40, 1, 10_000),
 }
 DEFAULTS = MappingProxyType({key: spec.default for key, spec in SETTINGS.items()})
 TIER_PCT_KEYS = ("tier_super_pct", "tier_large_pct", "tier_medium_pct")

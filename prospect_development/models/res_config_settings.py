@@ -166,6 +166,14 @@ class ResConfigSettings(models.TransientModel):
         help="Birthdays, founding and partnership anniversaries and holidays of key "
         "accounts are prepared this many days before the date.",
     )
+    prospect_weekly_capacity = fields.Integer(
+        string="Contacts per Salesperson and Week",
+        config_parameter=_param("weekly_capacity"),
+        default=DEFAULTS["weekly_capacity"],
+        help="How many contacts (calls, mails, visits) a salesperson can make in a "
+        "week, unless their own capacity is set on their user: the workload "
+        "forecast compares the cadence with it.",
+    )
     prospect_care_mode = fields.Selection(
         [
             ("mail", "Send a greeting mail"),

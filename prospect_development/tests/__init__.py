@@ -20,3 +20,5 @@ from . import test_demo
 from . import test_key_accounts
 from . import test_signals
 from . import test_calibration
+from . import test_workload
+from . import test_ui_workload

@@ -107,6 +107,12 @@ ACL = {
     "prospect.visit.round.wizard": ("rwc", "rwc"),
     "prospect.visit.round.area": ("rwcd", "rwcd"),
     "prospect.visit.round.line": ("rwcd", "rwcd"),
+    "prospect.calibration.report": ("r", "r"),
+    "prospect.cost.result.report": ("r", "r"),
+    "prospect.calibration.wizard": ("", "rwc"),
+    "prospect.workload.report": ("r", "r"),
+    "prospect.rebalance.wizard": ("", "rwc"),
+    "prospect.rebalance.line": ("", "rwcd"),
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "d": "unlink"}
 
@@ -135,6 +141,11 @@ MENUS = {
     "menu_prospect_call_outcome": MANAGERS,
     "menu_prospect_territory_report": SALES,
     "menu_prospect_visit_round": SALES,
+    "menu_prospect_calibration_report": SALES,
+    "menu_prospect_cost_result_report": SALES,
+    "menu_prospect_calibration_wizard": MANAGERS,
+    "menu_prospect_workload_report": SALES,
+    "menu_prospect_rebalance": MANAGERS,
 }
 
 

@@ -5,3 +5,4 @@ from . import prospect_tier_report
 from . import prospect_outcome_wizard
 from . import prospect_visit_round_wizard
 from . import prospect_calibration_wizard
+from . import prospect_rebalance_wizard
