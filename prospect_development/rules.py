@@ -127,6 +127,22 @@ def engagement_score(decayed_sum):
     return SQL("LEAST(100, GREATEST(0, ROUND(COALESCE(%s, 0))))::int", decayed_sum)
 
 
+def score_of_events(day, settings, event="event"):
+    """The engagement score of a group of events (an aggregate): their points
+    decayed to ``day``, summed, bounded."""
+    return engagement_score(
+        SQL(
+            "SUM(%s)",
+            decayed_points(
+                SQL("%s.points", SQL.identifier(event)),
+                SQL("%s.date", SQL.identifier(event)),
+                day,
+                settings["score_half_life_days"],
+            ),
+        )
+    )
+
+
 def development_cost(logged, touches, settings):
     """Costs logged by hand plus every touch at the cost per touch."""
     return SQL(

@@ -1106,16 +1106,8 @@ class CrmLead(models.Model):
                 """,
                 signals=list(rules.PROSPECT_SIGNALS),
                 since=since,
-                score=rules.engagement_score(
-                    SQL(
-                        "SUM(%s)",
-                        rules.decayed_points(
-                            SQL("event.points"),
-                            SQL("event.date"),
-                            self.env["prospect.engine"]._score_day(),
-                            settings["score_half_life_days"],
-                        ),
-                    )
+                score=rules.score_of_events(
+                    self.env["prospect.engine"]._score_day(), settings
                 ),
                 ids=list(self.ids),
             )

@@ -526,17 +526,7 @@ class ProspectRescoreEngine(models.AbstractModel):
               FULL JOIN score ON score.lead_id = contact.lead_id
             """,
                 events=self._behaviour_events_query(),
-                score=rules.engagement_score(
-                    SQL(
-                        "SUM(%s)",
-                        rules.decayed_points(
-                            SQL("event.points"),
-                            SQL("event.date"),
-                            self._score_day(),
-                            settings["score_half_life_days"],
-                        ),
-                    )
-                ),
+                score=rules.score_of_events(self._score_day(), settings),
             )
         )
         self.env.cr.execute(

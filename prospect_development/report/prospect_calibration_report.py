@@ -33,17 +33,7 @@ def closing_score(settings, lead="lead"):
          GROUP BY event.lead_id
         """,
         lead=SQL.identifier(lead),
-        score=rules.engagement_score(
-            SQL(
-                "SUM(%s)",
-                rules.decayed_points(
-                    SQL("event.points"),
-                    SQL("event.date"),
-                    closing_day,
-                    settings["score_half_life_days"],
-                ),
-            )
-        ),
+        score=rules.score_of_events(closing_day, settings),
     )
 
 
