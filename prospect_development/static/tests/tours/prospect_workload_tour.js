@@ -1,6 +1,6 @@
 /** @odoo-module */
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import { openCrmMenu } from "@prospect_development/../tests/tours/prospect_tour_steps";
 
 // A Sales manager opens CRM > Reporting > Workload: the graph draws the capacity
 // over the planned contacts; the list shows Tour Overloaded's weeks in red. They
@@ -8,23 +8,11 @@ import { stepUtils } from "@web_tour/tour_service/tour_utils";
 registry.category("web_tour.tours").add("prospect_workload_tour", {
     url: "/odoo",
     steps: () => [
-        stepUtils.showAppsMenuItem(),
-        {
-            content: "Open CRM",
-            trigger: ".o_app[data-menu-xmlid='crm.crm_menu_root']",
-            run: "click",
-        },
-        {
-            content: "Open the Reporting menu",
-            trigger: ".dropdown-toggle[data-menu-xmlid='crm.crm_menu_report']",
-            run: "click",
-        },
-        {
-            content: "Open the Workload",
-            trigger:
-                ".dropdown-item[data-menu-xmlid='prospect_development.menu_prospect_workload_report']",
-            run: "click",
-        },
+        ...openCrmMenu(
+            "crm.crm_menu_report",
+            "prospect_development.menu_prospect_workload_report",
+            "Open the Workload"
+        ),
         {
             content: "The graph draws the capacity beside the planned contacts",
             trigger: ".o_graph_view .o_graph_canvas_container canvas",
