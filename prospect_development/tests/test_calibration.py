@@ -535,6 +535,11 @@ class TestCalibration(ProspectCase):
         """Choosing the period in the form recomputes the suggestion: a period
         without closed leads keeps the current settings and says why."""
         with Form(self.env["prospect.calibration.wizard"]) as form:
+            # the settings in force, beside the suggestion, from the opening
+            settings = self.env["prospect.settings"]._get()
+            self.assertEqual(form.current_grade_a_days, settings["grade_a_days"])
+            self.assertEqual(form.current_grade_c_days, settings["grade_c_days"])
+            self.assertEqual(form.current_score_threshold, settings["score_threshold"])
             form.date_from = self.closing_day
             form.date_to = self.closing_day
             self.assertEqual(form.score_threshold, 50)

@@ -188,6 +188,9 @@ class ProspectCalibrationWizard(models.TransientModel):
         string="Difference", compute="_compute_figures", sanitize=False
     )
 
+    # read with the period's figures: a field the form computes on opening (a
+    # compute without dependencies would show 0 there)
+    @api.depends("calibration_data")
     def _compute_current(self):
         settings = self.env["prospect.settings"]._get()
         for wizard in self:
