@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from .. import rules
 from ..models.crm_lead import PROSPECT_GRADES, PYRAMID_TIERS
+from .lead_report_sql import lead_report_from
 
 # Bands of the engagement score at closing: (key, label, lowest score).
 SCORE_BANDS = (
@@ -181,17 +182,8 @@ class ProspectCalibrationReport(models.Model):
                        AS days_to_close,
                    CASE WHEN %(won)s THEN COALESCE(lead.expected_revenue, 0)
                         ELSE 0 END AS won_revenue
-              FROM crm_lead lead
-              LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
-              LEFT JOIN res_company company ON company.id = lead.company_id
-              LEFT JOIN res_partner partner ON partner.id = lead.partner_id
+              %(lead_from)s
               LEFT JOIN (%(signals)s) signal ON signal.lead_id = lead.id
-              LEFT JOIN (
-                   SELECT lead_id,
-                          (ARRAY_AGG(sequence_id ORDER BY id DESC))[1] AS sequence_id
-                     FROM prospect_sequence_enrollment
-                    GROUP BY lead_id
-              ) enrolment ON enrolment.lead_id = lead.id
              WHERE %(closed)s AND lead.date_closed IS NOT NULL
             """,
             won=rules.is_won(),
@@ -199,6 +191,7 @@ class ProspectCalibrationReport(models.Model):
             threshold=settings["score_threshold"],
             signals=closing_score(settings, "closed"),
             closed=rules.is_closed(),
+            lead_from=lead_report_from(),
         )
 
     @api.model

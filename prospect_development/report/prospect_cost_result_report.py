@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from .. import rules
 from ..models.crm_lead import PYRAMID_TIERS
+from .lead_report_sql import lead_report_from
 
 RESULTS = [("open", "Open"), ("won", "Won"), ("lost", "Lost")]
 
@@ -103,20 +104,12 @@ class ProspectCostResultReport(models.Model):
                    CASE WHEN %(won)s THEN partner.commercial_partner_id
                    END AS won_customer_id,
                    COALESCE(lead.development_cost, 0) AS cost_per_won_customer
-              FROM crm_lead lead
-              LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
-              LEFT JOIN res_company company ON company.id = lead.company_id
-              LEFT JOIN res_partner partner ON partner.id = lead.partner_id
-              LEFT JOIN (
-                   SELECT lead_id,
-                          (ARRAY_AGG(sequence_id ORDER BY id DESC))[1] AS sequence_id
-                     FROM prospect_sequence_enrollment
-                    GROUP BY lead_id
-              ) enrolment ON enrolment.lead_id = lead.id
+              %(lead_from)s
              WHERE lead.active OR %(lost)s
             """,
             won=rules.is_won(),
             lost=rules.is_lost(),
+            lead_from=lead_report_from(),
         )
 
     @api.model
