@@ -4,6 +4,20 @@ company (currency), its customer and its latest sequence enrolment."""
 from odoo.tools import SQL
 
 
+def lead_report_columns():
+    """The columns every report with one row per lead starts with: the lead, whose
+    it is (company and its currency, salesperson, team) and its customer."""
+    return SQL(
+        """lead.id,
+           lead.id AS lead_id,
+           lead.company_id,
+           company.currency_id,
+           lead.user_id,
+           lead.team_id,
+           partner.commercial_partner_id AS partner_id"""
+    )
+
+
 def lead_report_from():
     """``FROM`` clause of a report with one row per lead (``lead``), ``stage``,
     ``company``, ``partner`` and ``enrolment`` (its latest sequence) joined."""

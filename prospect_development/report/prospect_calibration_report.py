@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from .. import rules
 from ..models.crm_lead import PROSPECT_GRADES, PYRAMID_TIERS
-from .lead_report_sql import lead_report_from
+from .lead_report_sql import lead_report_columns, lead_report_from
 
 # Bands of the engagement score at closing: (key, label, lowest score).
 SCORE_BANDS = (
@@ -154,13 +154,7 @@ class ProspectCalibrationReport(models.Model):
         settings = self.env["prospect.settings"]._get()
         return SQL(
             """
-            SELECT lead.id,
-                   lead.id AS lead_id,
-                   lead.company_id,
-                   company.currency_id,
-                   lead.user_id,
-                   lead.team_id,
-                   partner.commercial_partner_id AS partner_id,
+            SELECT %(lead_columns)s,
                    lead.create_date AS date_created,
                    lead.date_closed,
                    %(won)s AS won,
@@ -192,6 +186,7 @@ class ProspectCalibrationReport(models.Model):
             signals=closing_score(settings, "closed"),
             closed=rules.is_closed(),
             lead_from=lead_report_from(),
+            lead_columns=lead_report_columns(),
         )
 
     @api.model

@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from .. import rules
 from ..models.crm_lead import PYRAMID_TIERS
-from .lead_report_sql import lead_report_from
+from .lead_report_sql import lead_report_columns, lead_report_from
 
 RESULTS = [("open", "Open"), ("won", "Won"), ("lost", "Lost")]
 
@@ -81,13 +81,7 @@ class ProspectCostResultReport(models.Model):
     def _query(self):
         return SQL(
             """
-            SELECT lead.id,
-                   lead.id AS lead_id,
-                   lead.company_id,
-                   company.currency_id,
-                   lead.user_id,
-                   lead.team_id,
-                   partner.commercial_partner_id AS partner_id,
+            SELECT %(lead_columns)s,
                    lead.pyramid_tier,
                    enrolment.sequence_id,
                    CASE WHEN %(won)s THEN 'won'
@@ -110,6 +104,7 @@ class ProspectCostResultReport(models.Model):
             won=rules.is_won(),
             lost=rules.is_lost(),
             lead_from=lead_report_from(),
+            lead_columns=lead_report_columns(),
         )
 
     @api.model
