@@ -3,6 +3,7 @@ from types import MappingProxyType
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from .crm_lead import PROSPECT_GRADES, PYRAMID_TIERS
 
@@ -68,6 +69,18 @@ class ProspectCadenceRule(models.Model):
         activity_type_id)} of every combination; cached until a rule or a system
         parameter changes."""
         return self._get_matrix_cached()
+
+    @api.model
+    def _get_matrix_values(self):
+        """The matrix as SQL ``VALUES`` rows ``(tier, grade, is_key, is_potential,
+        interval_days)``, for the set-based queries that join it."""
+        return SQL(", ").join(
+            SQL("(%s, %s, %s, %s, %s)", tier, grade, is_key, is_potential, interval)
+            for (tier, grade, is_key, is_potential), (
+                interval,
+                _type,
+            ) in self._get_matrix().items()
+        )
 
     @tools.ormcache()
     def _get_matrix_cached(self):

@@ -540,7 +540,6 @@ class ProspectRescoreEngine(models.AbstractModel):
 
     def _prepare_cadence_matrix(self):
         """Contact interval of every (tier, grade, key account) from the rules."""
-        matrix = self.env["prospect.cadence.rule"]._get_matrix()
         self.env.cr.execute(
             "CREATE TEMPORARY TABLE prospect_cadence_matrix"
             " (tier varchar, grade varchar, is_key boolean, is_potential boolean,"
@@ -549,20 +548,7 @@ class ProspectRescoreEngine(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 "INSERT INTO prospect_cadence_matrix VALUES %s",
-                SQL(", ").join(
-                    SQL(
-                        "(%s, %s, %s, %s, %s)",
-                        tier,
-                        grade,
-                        is_key,
-                        is_potential,
-                        interval,
-                    )
-                    for (tier, grade, is_key, is_potential), (
-                        interval,
-                        _type,
-                    ) in matrix.items()
-                ),
+                self.env["prospect.cadence.rule"]._get_matrix_values(),
             )
         )
         self.env.cr.execute("ANALYZE prospect_cadence_matrix")

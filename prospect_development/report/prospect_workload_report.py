@@ -136,16 +136,6 @@ class ProspectWorkloadReport(models.Model):
         return today, week0, week0 + timedelta(weeks=HORIZON_WEEKS)
 
     @api.model
-    def _cadence_values(self):
-        """The cadence matrix as a VALUES list: tier, grade, is_key, is_potential,
-        interval_days."""
-        matrix = self.env["prospect.cadence.rule"]._get_matrix()
-        return SQL(", ").join(
-            SQL("(%s, %s, %s, %s, %s)", tier, grade, is_key, is_potential, interval)
-            for (tier, grade, is_key, is_potential), (interval, _type) in matrix.items()
-        )
-
-    @api.model
     def _streams_query(self, lead_filter=None):
         """The common part of the forecast, as CTEs:
 
@@ -211,7 +201,7 @@ class ProspectWorkloadReport(models.Model):
                    AND COALESCE(lead.user_id, team.user_id) IS NOT NULL
             )
             """,
-            cadence=self._cadence_values(),
+            cadence=self.env["prospect.cadence.rule"]._get_matrix_values(),
             is_open=rules.is_open(),
             lead_filter=lead_filter or SQL("TRUE"),
             today=today,
