@@ -5,6 +5,7 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .. import rules
 from ..report.prospect_workload_report import HORIZON_WEEKS
 
 
@@ -201,9 +202,7 @@ class ProspectRebalanceWizard(models.TransientModel):
                 ("user_id", "in", sources.ids),
                 ("prospect_grade", "in", ["a", "b", "c", "d"]),
                 ("key_account_colour", "=", False),
-                "|",
-                ("stage_id", "=", False),
-                ("stage_id.is_won", "=", False),
+                *self.env["crm.lead"]._prospect_domain(rules.is_open()),
             ],
             order="prospect_grade desc, expected_revenue, id",
         )
@@ -244,13 +243,10 @@ class ProspectRebalanceWizard(models.TransientModel):
 
     def _check_lines(self, lines):
         members = self._get_members()
+        still_open = lines.lead_id._prospect_filter(rules.is_open())
         for line in lines:
             lead = line.lead_id
-            if (
-                lead.user_id != line.from_user_id
-                or not lead.active
-                or (lead.stage_id.is_won)
-            ):
+            if lead.user_id != line.from_user_id or lead not in still_open:
                 raise UserError(
                     self.env._(
                         "%(lead)s changed since the proposal was made: propose again.",

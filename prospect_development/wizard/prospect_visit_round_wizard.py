@@ -6,6 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from .. import rules
 from ..report.prospect_territory_report import TIER_KEYS
 
 MEETING_XMLID = "mail.mail_activity_data_meeting"
@@ -189,7 +190,7 @@ class ProspectVisitRoundWizard(models.TransientModel):
                 ("user_id", "=", self.user_id.id),
                 ("next_contact_date", "!=", False),
                 ("next_contact_date", "<=", until),
-                ("stage_id.is_won", "=", False),
+                *self.env["crm.lead"]._prospect_domain(rules.is_open()),
             ],
             order="pyramid_tier, pyramid_revenue desc, expected_revenue desc, "
             "next_contact_date, id",
@@ -276,12 +277,8 @@ class ProspectVisitRoundWizard(models.TransientModel):
         meeting = self.env.ref(MEETING_XMLID)
         day_by_area = {area.area_key: area for area in self.area_ids if area.visit_date}
         lines = self.line_ids.filtered(lambda line: line.area_key in day_by_area)
-        leads = lines.lead_id.filtered(
-            lambda lead: (
-                lead.active
-                and not lead.stage_id.is_won
-                and lead.user_id == self.user_id
-            )
+        leads = lines.lead_id._prospect_filter(rules.is_open()).filtered(
+            lambda lead: lead.user_id == self.user_id
         )
         planned = self.env["mail.activity"].search(
             [
