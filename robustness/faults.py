@@ -78,6 +78,8 @@ import time
 import xmlrpc.client
 from collections import Counter
 from datetime import date, timedelta
+from http.client import HTTPException
+from xml.parsers.expat import ExpatError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "bench"))
@@ -535,8 +537,16 @@ class Salesperson(threading.Thread):
         self.paused = threading.Event()
         self.edits = self.unsure = self.errors = 0
         self.last_error = None
+        self.crash = None
 
     def run(self):
+        try:
+            self._edit_until_stopped()
+        except Exception as exc:
+            self.crash = repr(exc)
+            raise
+
+    def _edit_until_stopped(self):
         uid = None
         while not self.stop_event.is_set():
             if self.paused.is_set() or not self.server.alive:
@@ -551,7 +561,7 @@ class Salesperson(threading.Thread):
                         self.server.db, SALES_LOGIN, SALES_LOGIN, {}
                     )
                     models = xmlrpc.client.ServerProxy(url + "object", allow_none=True)
-            except (OSError, xmlrpc.client.Error):
+            except (OSError, HTTPException, ExpatError, xmlrpc.client.Error):
                 time.sleep(0.5)
                 continue
             lead_id = self.rng.choice(self.lead_ids)
@@ -584,8 +594,9 @@ class Salesperson(threading.Thread):
                     self.last_error = fault.faultString[-300:]
                 time.sleep(0.5)
                 continue
-            except (OSError, xmlrpc.client.ProtocolError):
-                # no answer: committed or not, both are right
+            except (OSError, HTTPException, ExpatError, xmlrpc.client.ProtocolError):
+                # no answer, or an answer cut by the kill: committed or not,
+                # both are right
                 self.unsure += 1
                 self.expected[lead_id] = (before or [None]) + [values]
                 uid = None
@@ -881,6 +892,11 @@ def main():
         salesperson.stop_event.set()
         salesperson.join(timeout=10)
         server.kill()
+    if salesperson.crash:
+        failures.append(
+            f"the salesperson stopped on an unexpected error: {salesperson.crash}"
+            " (the lead it was editing cannot be checked)"
+        )
     if date.today() != first_day:
         failures.append(
             "the run crossed midnight: the clean run's dates (grades, urgency, due"
