@@ -1,14 +1,17 @@
 import io
+import re
 from datetime import timedelta
+from unittest.mock import patch
 
 import openpyxl
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged, users
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
+from ..controllers.tier_report import ProspectTierReportController
 from .common import ProspectCase
 
 SHEETS = [
@@ -710,6 +713,34 @@ class TestTierReportDownload(HttpCase):
         self.authenticate("pd_tier_other", "pd_tier_other")
         response = self.url_open(f"/prospect/tier_report/{wizard.id}")
         self.assertEqual(response.status_code, 404)
+
+    def test_download_reads_only(self):
+        """The download only reads: with a read replica (``db_replica_host``) it is
+        served there, and its link carries the primary's WAL position, up to which
+        the replica catches up before reading the wizard saved a moment ago."""
+        wizard = (
+            self.env["prospect.tier.report.wizard"].with_user(self.manager).create({})
+        )
+        self.assertNotIn("lsn", wizard.action_export()["url"])
+        with patch.dict(config.options, {"db_replica_host": "replica.example"}):
+            url = wizard.action_export()["url"]
+        self.assertTrue(
+            re.fullmatch(
+                rf"/prospect/tier_report/{wizard.id}\?lsn=[0-9A-F]+/[0-9A-F]+", url
+            ),
+            url,
+        )
+        route = ProspectTierReportController.prospect_tier_report.original_routing
+        self.assertIs(route["readonly"], True)
+        self.authenticate("pd_tier_manager", "pd_tier_manager")
+        # a write would fail on the read-only cursor and be retried read/write,
+        # with this warning
+        with self.assertNoLogs("odoo.http", "WARNING"):
+            response = self.url_open(url, timeout=60)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(
+            "Download lead", str(rows(read_workbook(response.content)["Leads"]))
+        )
 
     def test_tour_export_from_menu(self):
         self.start_tour("/odoo", "prospect_tier_report_tour", login="pd_tier_manager")

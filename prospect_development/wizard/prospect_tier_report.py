@@ -2,7 +2,7 @@ import io
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 
 from .. import rules
 from ..models.crm_lead import PROSPECT_GRADES, PYRAMID_TIERS
@@ -97,11 +97,14 @@ class ProspectTierReportWizard(models.TransientModel):
         """Download the workbook; it is streamed by the controller from a
         temporary file, never held in a binary field."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/prospect/tier_report/{self.id}",
-            "target": "download",
-        }
+        url = f"/prospect/tier_report/{self.id}"
+        if config["db_replica_host"] is not False:
+            # the download is read on the replica: tell it how far to catch up
+            # (the client saved the wizard in an earlier, committed request; the
+            # insert position covers its commit even when commits are asynchronous)
+            self.env.cr.execute("SELECT pg_current_wal_insert_lsn()")
+            url += f"?lsn={self.env.cr.fetchone()[0]}"
+        return {"type": "ir.actions.act_url", "url": url, "target": "download"}
 
     def action_open_pyramid(self):
         """Leads of the report's scope, in the Prospect Pyramid pivot."""
