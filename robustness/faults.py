@@ -44,7 +44,11 @@ How:
    leads during all three stages, kills and restart included. A call that got no answer
    (the server was killed) may or may not have been committed: both outcomes are
    accepted for that lead.
-5. Checks, exit status 1 with the list of failures:
+5. Two independent Odoo servers (each ``--workers=2 --max-cron-threads=2``) on a
+   pristine copy of the database: each stage's crons are made due on both at once,
+   and *Run Manually* is clicked on the second server meanwhile (it runs the job, or
+   is refused while a cron worker holds it). The copy must end as the clean run.
+6. Checks, exit status 1 with the list of failures:
    * every lead not edited by the salesperson equals the reference: engine fields
      (tier, revenue, grade, contact dates, urgency, score, ...), its activities
      (type, user, deadline, cadence flag), history lines, messages, mails, cards and
@@ -607,6 +611,81 @@ class Salesperson(threading.Thread):
 
 
 # ------------------------------------------------------------
+# TWO SERVERS
+# ------------------------------------------------------------
+
+
+class ServerPair:
+    """Two independent Odoo servers on one database, each with its own HTTP and
+    cron workers: four cron workers competing for the same jobs."""
+
+    def __init__(self, db, logfile):
+        self.servers = [Server(db, logfile), Server(db, logfile)]
+        self.logfile = logfile
+
+    def start(self):
+        for server in self.servers:
+            server.start()
+
+    def kill(self, sig=signal.SIGKILL):
+        for server in self.servers:
+            server.kill(sig)
+
+    @property
+    def alive(self):
+        return all(server.alive for server in self.servers)
+
+
+def run_manually(server, db, cron_id):
+    """'Run Manually' clicked on ``server`` (an administrator, XML-RPC): runs the
+    job there unless a cron worker holds it; returns what happened."""
+    url = f"http://127.0.0.1:{server.port}/xmlrpc/2/"
+    for _attempt in range(120):
+        try:
+            uid = xmlrpc.client.ServerProxy(url + "common").authenticate(
+                db, "admin", "admin", {}
+            )
+            break
+        except (OSError, HTTPException, ExpatError, xmlrpc.client.ProtocolError):
+            time.sleep(0.5)
+    else:
+        return "server unreachable"
+    models = xmlrpc.client.ServerProxy(url + "object", allow_none=True)
+    try:
+        models.execute_kw(
+            db, uid, "admin", "ir.cron", "method_direct_trigger", [[cron_id]]
+        )
+    except xmlrpc.client.Fault as fault:
+        return "refused: " + fault.faultString.strip().splitlines()[-1].strip()[:80]
+    return "ran"
+
+
+def two_server_stages(db, args, logfile, events):
+    """Each stage's crons made due at once on two independent servers, and run by
+    hand on the second meanwhile; then let them finish."""
+    ids = cron_ids(db)
+    pair = ServerPair(db, logfile)
+    pair.start()
+    try:
+        for stage in STAGES:
+            stage_ids = [ids[name] for name in stage]
+            arm(db, stage_ids)
+            wake(db)
+            outcomes = [
+                f"{name}: {run_manually(pair.servers[1], db, ids[name])}"
+                for name in stage
+            ]
+            failed = wait_finished(db, stage_ids, pair, timeout=args.timeout)
+            if failed:
+                reasons = [failure_reason(logfile, n) for n in stage]
+                raise RuntimeError(f"two servers: {stage} failed: {reasons}")
+            events.append(("+".join(stage), "two servers", "-", "; ".join(outcomes)))
+            log(f"two servers: {'+'.join(stage)} completed ({'; '.join(outcomes)})")
+    finally:
+        pair.kill(signal.SIGTERM)
+
+
+# ------------------------------------------------------------
 # CHECKS
 # ------------------------------------------------------------
 
@@ -841,7 +920,7 @@ def main():
     args = parser.parse_args()
     started = time.monotonic()
     first_day = date.today()
-    db, ref_db = args.db, f"{args.db}_ref"
+    db, ref_db, two_db = args.db, f"{args.db}_ref", f"{args.db}_two"
     logfile = tempfile.NamedTemporaryFile(
         prefix="faults_odoo_", suffix=".log", delete=False
     ).name
@@ -853,6 +932,7 @@ def main():
         if not args.keep:
             drop(db)
             drop(ref_db)
+            drop(two_db)
 
     atexit.register(cleanup)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -864,6 +944,7 @@ def main():
         cr.commit()
     odoo.modules.registry.Registry.delete(db)
     createdb_from(db, ref_db)
+    createdb_from(db, two_db)
     log("reference: one clean run on a copy")
     durations = run_reference(ref_db)
     reference = snapshot(ref_db)
@@ -905,6 +986,13 @@ def main():
     checked, mismatches = check(
         db, reference, set(salesperson.expected), salesperson, failures
     )
+    log("two independent servers on a pristine copy")
+    two_failures = []
+    two_server_stages(two_db, args, logfile, events)
+    two_checked, two_mismatches = check(
+        two_db, reference, set(), Salesperson(None, [], 0), two_failures
+    )
+    failures += [f"two servers: {failure}" for failure in two_failures]
     with open(logfile) as f:
         tracebacks = f.read().count("Traceback")
 
@@ -931,6 +1019,10 @@ def main():
     print(f"| leads edited (checked apart) | {len(salesperson.expected)} |")
     print(f"| tracebacks in the server log (kills, restart) | {tracebacks} |")
     print(f"| mismatches | {mismatches} |")
+    print(
+        f"| two servers: leads checked against the clean run / mismatches |"
+        f" {two_checked:,} / {two_mismatches} |"
+    )
     print(f"| duration | {time.monotonic() - started:.0f} s |")
     if salesperson.last_error:
         print(f"last refused edit: {salesperson.last_error}")
