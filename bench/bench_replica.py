@@ -25,11 +25,11 @@ as root, the clusters run as ``postgres``):
 """
 
 import argparse
+import functools
 import getpass
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,8 +38,7 @@ import time
 
 import bench_tier_report
 import psycopg2
-import requests
-from benchlib import addons_path, environment
+from benchlib import OdooServer, WebClient, addons_path, environment, free_port
 
 import odoo
 from odoo.modules.registry import Registry
@@ -51,12 +50,6 @@ STAT_FLUSH_WAIT = 11  # PostgreSQL flushes an idle backend's counters every 10 s
 def pg_bin(name):
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     return found[-1] if found else shutil.which(name)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Cluster:
@@ -155,60 +148,7 @@ def build(primary, db, leads):
     print(f"dataset built in {time.perf_counter() - start:.0f} s")
 
 
-class OdooServer:
-    def __init__(self, db, primary, replica, logfile):
-        self.db, self.port = db, free_port()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "odoo", "-d", db, f"--db-filter=^{db}$",
-             "--db_host", primary.dir, "--db_port", str(primary.port),
-             "--db_replica_host", replica.dir, "--db_replica_port", str(replica.port),
-             f"--addons-path={addons_path()}", "--http-port", str(self.port),
-             "--workers=0", "--max-cron-threads=0", "--log-level=info",
-             f"--logfile={logfile}"],
-        )  # fmt: skip
-        self.url = f"http://127.0.0.1:{self.port}"
-        for _attempt in range(120):
-            try:
-                requests.get(f"{self.url}/web/login", timeout=5)
-                return
-            except requests.ConnectionError:
-                time.sleep(1)
-        raise RuntimeError("the Odoo server did not start")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(30)
-
-
-class WebClient:
-    """The JSON-RPC calls the web client makes, in one session."""
-
-    def __init__(self, server, login, password):
-        self.url, self.session = server.url, requests.Session()
-        self.rpc(
-            "/web/session/authenticate",
-            {"db": server.db, "login": login, "password": password},
-        )
-
-    def rpc(self, path, params):
-        response = self.session.post(
-            self.url + path,
-            json={"jsonrpc": "2.0", "method": "call", "params": params},
-            timeout=600,
-        )
-        response.raise_for_status()
-        body = response.json()
-        if "error" in body:
-            raise RuntimeError(body["error"]["data"]["message"])
-        return body["result"]
-
-    def call(self, model, method, *args, **kwargs):
-        route = "call_button" if method.startswith("action_") else "call_kw"
-        return self.rpc(
-            f"/web/dataset/{route}/{model}/{method}",
-            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        )
-
+class ExportClient(WebClient):
     def export(self):
         """Save the wizard, click Export, download: (bytes, the link)."""
         [wizard] = self.call(
@@ -234,6 +174,52 @@ def measure(label, primary, replica, db, function):
     return on_primary, on_replica
 
 
+def run_requests(client, primary, replica, db):
+    """The managers' requests, each measured; returns what went wrong."""
+    failures = []
+
+    def export():
+        size, link = client.export()
+        return f"{size:,} bytes, link {link}"
+
+    def open_view(model, groupby):
+        groups = client.call(model, "web_read_group", [], ["__count"], groupby)
+        return f"{len(groups['groups'])} groups"
+
+    print()
+    print("| request | time (s) | crm_lead rows read on the primary |"
+          " on the replica | result |")  # fmt: skip
+    print("|---|---:|---:|---:|---|")
+    label = "tier report export (saved, then downloaded at once)"
+    if measure(label, primary, replica, db, export)[0]:
+        failures.append(f"{label}: read on the primary")
+    views = [
+        ("Prospect Pyramid pivot (leads by tier)", "crm.lead", "pyramid_tier"),
+        ("workload graph (by week)", "prospect.workload.report", "week_start:week"),
+        ("calibration pivot (by grade)", "prospect.calibration.report",
+         "prospect_grade"),
+    ]  # fmt: skip
+    for label, model, groupby in views:
+        view = functools.partial(open_view, model, [groupby])
+        if measure(label, primary, replica, db, view)[0]:
+            failures.append(f"{label}: read on the primary")
+
+    # lag: replay paused, resumed one second after the download started
+    replica.sql(db, "SELECT pg_wal_replay_pause()")
+    threading.Timer(1.0, replica.sql, [db, "SELECT pg_wal_replay_resume()"]).start()
+    label = "export, replica 1 s behind (waits, then reads there)"
+    if measure(label, primary, replica, db, export)[0]:
+        failures.append(f"{label}: read on the primary")
+    # lag beyond the wait: handed to the primary
+    replica.sql(db, "SELECT pg_wal_replay_pause()")
+    label = "export, replica paused (after 5 s, served by the primary)"
+    reads = measure(label, primary, replica, db, export)
+    replica.sql(db, "SELECT pg_wal_replay_resume()")
+    if not reads[0]:
+        failures.append(f"{label}: not served by the primary")
+    return failures
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=1_000_000)
@@ -247,8 +233,7 @@ def main():
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
     primary, replica = Cluster(root, "primary"), Cluster(root, "replica")
-    server = None
-    failures = []
+    server, failures = None, []
     try:
         print(f"# Read replica benchmark: {args.leads:,} leads ({root})")
         primary.init_primary()
@@ -258,55 +243,15 @@ def main():
         replica.init_replica(primary)
         replica.start()
         print(f"replica started in {time.perf_counter() - start:.0f} s")
-        server = OdooServer(args.db, primary, replica, os.path.join(root, "odoo.log"))
-        client = WebClient(server, "bench_manager", "bench")
+        server = OdooServer(
+            args.db,
+            *("--db_host", primary.dir, "--db_port", str(primary.port)),
+            *("--db_replica_host", replica.dir, "--db_replica_port", str(replica.port)),
+            logfile=os.path.join(root, "odoo.log"),
+        )
+        client = ExportClient(server, "bench_manager", "bench")
 
-        print()
-        print("| request | time (s) | crm_lead rows read on the primary |"
-              " on the replica | result |")  # fmt: skip
-        print("|---|---:|---:|---:|---|")
-        reads = measure(
-            "tier report export (saved, then downloaded at once)",
-            primary, replica, args.db, lambda: "%s bytes, link %s" % client.export(),
-        )  # fmt: skip
-        if reads[0] or not reads[1]:
-            failures.append("the export read crm_lead on the primary")
-        views = [
-            ("Prospect Pyramid pivot (leads by tier)", "crm.lead", ["pyramid_tier"]),
-            ("workload graph (by week)", "prospect.workload.report", ["week_start:week"]),
-            ("calibration pivot (by grade)", "prospect.calibration.report",
-             ["prospect_grade"]),
-        ]  # fmt: skip
-        for label, model, groupby in views:
-            reads = measure(
-                label, primary, replica, args.db,
-                lambda model=model, groupby=groupby: "%s groups" % len(
-                    client.call(model, "web_read_group", [], ["__count"], groupby)[
-                        "groups"]),
-            )  # fmt: skip
-            if reads[0]:
-                failures.append(f"{label} read crm_lead on the primary")
-
-        # lag: replay paused, resumed one second after the download started
-        replica.sql(args.db, "SELECT pg_wal_replay_pause()")
-        threading.Timer(
-            1.0, lambda: replica.sql(args.db, "SELECT pg_wal_replay_resume()")
-        ).start()
-        reads = measure(
-            "export, replica 1 s behind (waits, then reads there)",
-            primary, replica, args.db, lambda: "%s bytes" % client.export()[0],
-        )  # fmt: skip
-        if reads[0]:
-            failures.append("the export behind a lagging replica read on the primary")
-        # lag beyond the wait: handed to the primary
-        replica.sql(args.db, "SELECT pg_wal_replay_pause()")
-        reads = measure(
-            "export, replica paused (after 5 s, served by the primary)",
-            primary, replica, args.db, lambda: "%s bytes" % client.export()[0],
-        )  # fmt: skip
-        replica.sql(args.db, "SELECT pg_wal_replay_resume()")
-        if not reads[0]:
-            failures.append("the export behind a paused replica was not served")
+        failures = run_requests(client, primary, replica, args.db)
     finally:
         if server:
             server.stop()

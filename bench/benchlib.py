@@ -3,10 +3,13 @@
 import argparse
 import os
 import resource
+import socket
 import subprocess
 import sys
 import threading
 import time
+
+import requests
 
 import odoo
 from odoo import SUPERUSER_ID, api
@@ -125,3 +128,65 @@ def print_runs(rows, floor_label, floor_time, floor_rows, floor_mem=None):
         f"| baseline: raw-SQL floor ({floor_label}) | {floor_time:.1f} |"
         f" {floor_rows:,} | {memory} | 1.00x |"
     )
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class OdooServer:
+    """``python3 -m odoo`` serving ``db`` over HTTP (threaded, no cron), started
+    and waited for; ``options`` are more command-line options."""
+
+    def __init__(self, db, *options, logfile=None):
+        self.db, self.port = db, free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "odoo", "-d", db, f"--db-filter=^{db}$",
+             f"--addons-path={addons_path()}", "--http-port", str(self.port),
+             "--workers=0", "--max-cron-threads=0", "--log-level=info",
+             f"--logfile={logfile or os.devnull}", *options],
+        )  # fmt: skip
+        self.url = f"http://127.0.0.1:{self.port}"
+        for _attempt in range(120):
+            try:
+                requests.get(f"{self.url}/web/login", timeout=5)
+                return
+            except requests.ConnectionError:
+                time.sleep(1)
+        raise RuntimeError("the Odoo server did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(30)
+
+
+class WebClient:
+    """The JSON-RPC calls the web client makes, in one logged-in session."""
+
+    def __init__(self, server, login, password):
+        self.url, self.session = server.url, requests.Session()
+        self.rpc(
+            "/web/session/authenticate",
+            {"db": server.db, "login": login, "password": password},
+        )
+
+    def rpc(self, path, params):
+        response = self.session.post(
+            self.url + path,
+            json={"jsonrpc": "2.0", "method": "call", "params": params},
+            timeout=900,
+        )
+        response.raise_for_status()
+        body = response.json()
+        if "error" in body:
+            raise RuntimeError(body["error"]["data"]["message"])
+        return body["result"]
+
+    def call(self, model, method, *args, **kwargs):
+        route = "call_button" if method.startswith("action_") else "call_kw"
+        return self.rpc(
+            f"/web/dataset/{route}/{model}/{method}",
+            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        )
