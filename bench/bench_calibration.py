@@ -19,10 +19,16 @@ Usage (Odoo 18 importable by python3; PostgreSQL running):
     python3 bench/bench_calibration.py [--leads 1000000] [--users 200] [--keep]
 """
 
-import argparse
 from datetime import datetime, time, timedelta
 
-from benchlib import drop_database, environment, insert_customers, open_database, timed
+from benchlib import (
+    bench_arguments,
+    drop_database,
+    environment,
+    insert_customers,
+    open_database,
+    timed,
+)
 
 from odoo import fields
 from odoo.tools import SQL
@@ -273,12 +279,9 @@ def best_of(function, runs=3):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--leads", type=int, default=1_000_000)
-    parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--db", default="calibration_bench")
-    parser.add_argument("--keep", action="store_true", help="keep the database")
-    args = parser.parse_args()
+    args = bench_arguments(
+        __doc__.splitlines()[0], "calibration_bench", leads=1_000_000, users=200
+    )
 
     print(
         f"# Calibration benchmark: {args.leads:,} leads, {args.users} salespeople, "

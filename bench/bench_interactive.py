@@ -22,7 +22,6 @@ Usage (Odoo 18 importable by python3; PostgreSQL running):
     python3 bench/bench_interactive.py [--leads 1000000] [--rounds 20] [--keep]
 """
 
-import argparse
 import statistics
 import time
 
@@ -30,6 +29,7 @@ import bench_rescore
 from benchlib import (
     OdooServer,
     WebClient,
+    bench_arguments,
     build_dataset,
     drop_database,
     environment,
@@ -175,12 +175,9 @@ def median_times(function, rounds):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--leads", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--db", default="pd_bench_interactive")
-    parser.add_argument("--keep", action="store_true", help="keep the database")
-    args = parser.parse_args()
+    args = bench_arguments(
+        __doc__.splitlines()[0], "pd_bench_interactive", leads=1_000_000, rounds=20
+    )
 
     print(f"# Interactive benchmark: {args.leads:,} leads, median of {args.rounds}")
     registry = open_database(args.db)

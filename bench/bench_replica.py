@@ -24,7 +24,6 @@ as root, the clusters run as ``postgres``):
     python3 bench/bench_replica.py [--leads 1000000] [--keep]
 """
 
-import argparse
 import functools
 import getpass
 import glob
@@ -38,7 +37,14 @@ import time
 
 import bench_tier_report
 import psycopg2
-from benchlib import OdooServer, WebClient, addons_path, environment, free_port
+from benchlib import (
+    OdooServer,
+    WebClient,
+    addons_path,
+    bench_arguments,
+    environment,
+    free_port,
+)
 
 import odoo
 from odoo.modules.registry import Registry
@@ -221,11 +227,7 @@ def run_requests(client, primary, replica, db):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--leads", type=int, default=1_000_000)
-    parser.add_argument("--db", default="pd_bench_replica")
-    parser.add_argument("--keep", action="store_true", help="keep the clusters")
-    args = parser.parse_args()
+    args = bench_arguments(__doc__.splitlines()[0], "pd_bench_replica", leads=1_000_000)
     if not (pg_bin("initdb") and pg_bin("pg_basebackup")):
         sys.exit("PostgreSQL's server binaries (initdb, pg_basebackup) are needed")
 

@@ -15,11 +15,11 @@ Usage (Odoo 18 importable by python3 or $ODOO_PYTHON; PostgreSQL running):
     python3 bench/bench_rescore.py [--leads 1000000] [--partners 300000] [--keep]
 """
 
-import argparse
 import time
 from datetime import timedelta
 
 from benchlib import (
+    bench_arguments,
     drop_database,
     environment,
     insert_customers,
@@ -218,13 +218,13 @@ def change_one_percent(env, partners):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--leads", type=int, default=1_000_000)
-    parser.add_argument("--partners", type=int, default=300_000)
-    parser.add_argument("--sample", type=int, default=10_000)
-    parser.add_argument("--db", default="pd_bench_rescore")
-    parser.add_argument("--keep", action="store_true", help="keep the database")
-    args = parser.parse_args()
+    args = bench_arguments(
+        __doc__.splitlines()[0],
+        "pd_bench_rescore",
+        leads=1_000_000,
+        partners=300_000,
+        sample=10_000,
+    )
 
     print(f"# Rescoring benchmark: {args.leads:,} leads, {args.partners:,} partners")
     started = time.perf_counter()

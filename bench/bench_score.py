@@ -16,13 +16,19 @@ Usage (Odoo 18 importable by python3 or $ODOO_PYTHON; PostgreSQL running):
     python3 bench/bench_score.py [--leads 200000] [--events 1000000] [--keep]
 """
 
-import argparse
 import random
 import statistics
 import time
 from datetime import timedelta
 
-from benchlib import drop_database, environment, open_database, print_runs, timed
+from benchlib import (
+    bench_arguments,
+    drop_database,
+    environment,
+    open_database,
+    print_runs,
+    timed,
+)
 
 from odoo import fields
 from odoo.tools import SQL
@@ -132,13 +138,13 @@ def live_events(env, count):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--leads", type=int, default=200_000)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--live", type=int, default=1_000)
-    parser.add_argument("--db", default="pd_bench_score")
-    parser.add_argument("--keep", action="store_true", help="keep the database")
-    args = parser.parse_args()
+    args = bench_arguments(
+        __doc__.splitlines()[0],
+        "pd_bench_score",
+        leads=200_000,
+        events=1_000_000,
+        live=1_000,
+    )
 
     print(f"# Score benchmark: {args.events:,} events over {args.leads:,} leads")
     registry = open_database(args.db)

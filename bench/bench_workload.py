@@ -19,10 +19,16 @@ Usage (Odoo 18 importable by python3 or $ODOO_PYTHON; PostgreSQL running):
     python3 bench/bench_workload.py [--leads 1000000] [--users 200] [--keep]
 """
 
-import argparse
 import time
 
-from benchlib import build_dataset, drop_database, environment, open_database, timed
+from benchlib import (
+    bench_arguments,
+    build_dataset,
+    drop_database,
+    environment,
+    open_database,
+    timed,
+)
 
 from odoo import api
 from odoo.tools import SQL
@@ -224,12 +230,9 @@ def by_user(report):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--leads", type=int, default=1_000_000)
-    parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--db", default="workload_bench")
-    parser.add_argument("--keep", action="store_true", help="keep the database")
-    args = parser.parse_args()
+    args = bench_arguments(
+        __doc__.splitlines()[0], "workload_bench", leads=1_000_000, users=200
+    )
 
     print(
         f"# Workload forecast benchmark: {args.leads:,} leads, {args.users} salespeople"

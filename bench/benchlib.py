@@ -70,15 +70,20 @@ def drop_database(db):
     subprocess.run(["dropdb", "--if-exists", db], check=False)
 
 
-def parse_arguments(description, leads, sample, db):
-    """The options every benchmark takes: its size, the baseline's sample, its
-    database, and whether to keep it."""
+def bench_arguments(description, db, **sizes):
+    """The options of a benchmark: its sizes (``--name``: integers, ``sizes`` gives
+    their defaults), its database, and whether to keep it."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--leads", type=int, default=leads)
-    parser.add_argument("--sample", type=int, default=sample)
+    for name, default in sizes.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
     parser.add_argument("--db", default=db)
     parser.add_argument("--keep", action="store_true", help="keep the database")
     return parser.parse_args()
+
+
+def parse_arguments(description, leads, sample, db):
+    """The options of a benchmark measured against a sampled baseline."""
+    return bench_arguments(description, db, leads=leads, sample=sample)
 
 
 def build_dataset(registry, populate, *args):
