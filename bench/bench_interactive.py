@@ -98,36 +98,11 @@ class Screens:
         spec = self.specs[view_type]
         return spec if ours else {k: v for k, v in spec.items() if k not in self.ours}
 
-    def kanban(self, ours):
+    def _open_groups(self, groupby, view_type, ours, limit, groups=None):
+        """Groups of the opportunities by ``groupby`` with their revenue, then the
+        records of the first ``groups`` of them (all by default)."""
         call = self.client.call
-        groups = call(
-            "crm.lead",
-            "web_read_group",
-            OPPORTUNITIES,
-            ["expected_revenue:sum"],
-            ["stage_id"],
-            lazy=True,
-        )["groups"]
-        call(
-            "crm.lead",
-            "read_progress_bar",
-            OPPORTUNITIES,
-            "stage_id",
-            PROGRESS_BAR,
-        )
-        for group in groups:
-            call(
-                "crm.lead",
-                "web_search_read",
-                OPPORTUNITIES + [("stage_id", "=", group["stage_id"][0])],
-                self.spec("kanban", ours),
-                limit=40,
-            )
-
-    def grouped_list(self, ours):
-        groupby = "pyramid_tier" if ours else "stage_id"
-        call = self.client.call
-        groups = call(
+        found = call(
             "crm.lead",
             "web_read_group",
             OPPORTUNITIES,
@@ -135,15 +110,26 @@ class Screens:
             [groupby],
             lazy=True,
         )["groups"]
-        first = groups[0][groupby]
-        first = first[0] if isinstance(first, list) else first
-        call(
-            "crm.lead",
-            "web_search_read",
-            OPPORTUNITIES + [(groupby, "=", first)],
-            self.spec("list", ours),
-            limit=80,
+        for group in found[:groups]:
+            value = group[groupby]
+            value = value[0] if isinstance(value, list) else value
+            call(
+                "crm.lead",
+                "web_search_read",
+                OPPORTUNITIES + [(groupby, "=", value)],
+                self.spec(view_type, ours),
+                limit=limit,
+            )
+
+    def kanban(self, ours):
+        self.client.call(
+            "crm.lead", "read_progress_bar", OPPORTUNITIES, "stage_id", PROGRESS_BAR
         )
+        self._open_groups("stage_id", "kanban", ours, limit=40)
+
+    def grouped_list(self, ours):
+        groupby = "pyramid_tier" if ours else "stage_id"
+        self._open_groups(groupby, "list", ours, limit=80, groups=1)
 
     def pivot(self, ours):
         row, col = (
