@@ -7,11 +7,12 @@ with the same context (no "assigned to you" mail), the same batches and the same
 commit after each batch. Odoo's own way, ``activity_schedule`` lead by lead, is
 measured FIRST, on a sample, before the cadence run has touched anything; then the
 cadence run plans its set (default 100,000 leads), then runs again (nothing to do).
-Last, the same run on a smaller fresh set inside one transaction (as under tests)
+Then the same run on a smaller fresh set inside one transaction (as under tests)
 and its one commit, to compare the cost of an activity with and without the batch
 commits (a test that stops the clock before the commit misses what the ORM defers
 to the flush: with ``mail.activity.create``, the document name of each activity,
-read lead by lead).
+read lead by lead). Last, two workers plan one more fresh set at the same time:
+each lead must end with one open cadence activity, and neither worker fail.
 
 Usage (Odoo 18 importable by python3 or $ODOO_PYTHON; PostgreSQL running):
     python3 bench/bench_cadence.py [--leads 100000] [--sample 5000]
@@ -19,6 +20,8 @@ Usage (Odoo 18 importable by python3 or $ODOO_PYTHON; PostgreSQL running):
 """
 
 import sys
+import threading
+import time
 
 from benchlib import (
     build_dataset,
@@ -167,6 +170,52 @@ def per_lead(env, lead_ids):
     return timed(schedule)
 
 
+def two_workers(registry, leads):
+    """Two workers plan the same fresh set of due leads at once, as two cron
+    servers would: A inserts first and holds its transaction 2 s; B finds the same
+    leads, waits at the unique index, then skips them. Returns (created by A,
+    created by B, seconds B waited and worked, open cadence activities, leads
+    having one)."""
+    with registry.cursor() as cr:
+        lead_ids = populate_set(environment(cr), leads, "Twin")
+        cr.commit()
+    found, created, seconds = threading.Barrier(2), {}, {}
+
+    def worker(name):
+        with registry.cursor() as cr:
+            engine = environment(cr)["prospect.cadence.engine"]
+            engine._begin_transaction(fresh=True)  # as _run() after its first commit
+            batches = engine._prepare()
+            found.wait()
+            if name == "B":
+                time.sleep(0.5)  # A inserts first
+            start = time.perf_counter()
+            created[name] = sum(engine._process_batch(batch) for batch in batches)
+            if name == "A":
+                time.sleep(2)
+            cr.commit()
+            seconds[name] = time.perf_counter() - start
+
+    threads = [threading.Thread(target=worker, args=(name,)) for name in "AB"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with registry.cursor() as cr:
+        cr.execute(
+            SQL(
+                """
+            SELECT COUNT(*), COUNT(DISTINCT res_id) FROM mail_activity
+             WHERE prospect_cadence AND active AND res_model = 'crm.lead'
+               AND res_id = ANY(%s)
+            """,
+                lead_ids,
+            )
+        )
+        activities, planned = cr.fetchone()
+    return created.get("A"), created.get("B"), seconds.get("B"), activities, planned
+
+
 def count_planned(env, lead_ids):
     env.cr.execute(
         SQL(
@@ -227,6 +276,7 @@ def main():
             # with its commit: the ORM flushes (and recomputes) what it deferred
             one = timed(lambda: (engine._run(auto_commit=False), cr.commit())[0])
 
+    twins = two_workers(registry, 2_000)
     per_activity = run_time / created * 1000 if created else 0
     baseline_per = baseline_time / baseline * 1000
     baseline_full = baseline_per * args.leads / 1000
@@ -271,6 +321,11 @@ def main():
     print(
         "baseline's set: {:,} cadence activities on {:,} leads, {:,} leads followed"
         " by their salesperson".format(*baseline_planned)
+    )
+    print(
+        "two workers at once on 2,000 fresh due leads: A planned {}, B planned {}"
+        " (waited at the unique index, then skipped them: {:.1f} s);"
+        " {:,} open cadence activities on {:,} leads".format(*twins)
     )
     if not args.keep:
         drop_database(args.db)

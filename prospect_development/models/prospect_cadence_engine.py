@@ -30,6 +30,14 @@ class ProspectCadenceEngine(models.AbstractModel):
     _inherit = "prospect.engine"
     _description = "Prospect contact cadence"
 
+    def _begin_transaction(self, fresh):
+        """A scheduled run's transactions are READ COMMITTED: a lead that another
+        worker planned meanwhile is waited for at the unique index, then skipped
+        (``ON CONFLICT DO NOTHING``), where REPEATABLE READ (Odoo's default) would
+        fail the whole batch with a serialization error."""
+        if fresh:
+            self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+
     @api.model
     def _prepare(self):
         """Batches of due leads, each with the cadence they follow and the
