@@ -97,7 +97,13 @@ class Cluster:
             "-p", str(primary.port), "-U", "postgres", "-R", "-X", "stream",
             "-c", "fast",
         )  # fmt: skip
-        self.configure(port=self.port, unix_socket_directories=f"'{self.dir}'")
+        self.configure(
+            port=self.port,
+            unix_socket_directories=f"'{self.dir}'",
+            # a replica serving long reports: the primary's vacuum must not remove
+            # rows their snapshots still read (the query would be cancelled)
+            hot_standby_feedback="on",
+        )
 
     def start(self):
         log = os.path.join(self.dir, "server.log")

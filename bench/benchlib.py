@@ -109,6 +109,8 @@ def insert_customers(cr, count):
             count,
         )
     )
+    # the foreign-key checks of the update plan their look-ups on these statistics
+    cr.execute("ANALYZE res_partner")
     cr.execute(
         "UPDATE res_partner SET commercial_partner_id = id"
         " WHERE commercial_partner_id IS NULL"
