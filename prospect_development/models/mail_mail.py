@@ -18,7 +18,14 @@ class MailMail(models.Model):
         if not self.env.context.get(MESSAGES_FIRST):
             return super().create(vals_list)
         inherited = {name for name, field in self._fields.items() if field.inherited}
-        vals_list = [dict(vals) for vals in vals_list]
+        # with the mail's defaults first, as the ORM does (a mail's message is an
+        # outgoing email unless told, where a bare message is a comment)
+        vals_list = [
+            dict(vals)
+            if vals.get("mail_message_id")
+            else self._add_missing_default_values(vals)
+            for vals in vals_list
+        ]
         new_vals_list = [vals for vals in vals_list if not vals.get("mail_message_id")]
         messages = self.env["mail.message"].create(
             [

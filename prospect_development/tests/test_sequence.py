@@ -592,8 +592,10 @@ class TestSequenceRendering(SequenceCase):
             "state": "outgoing",
         }
         Mail = self.env["mail.mail"].sudo()
-        plain = Mail.create(dict(values))
-        first = Mail.with_context(prospect_messages_first=True).create(dict(values))
+        plain, bare = Mail.create([dict(values), {"body_html": "<p>Hi</p>"}])
+        first, bare_first = Mail.with_context(prospect_messages_first=True).create(
+            [dict(values), {"body_html": "<p>Hi</p>"}]
+        )
         names = [
             "model",
             "res_id",
@@ -614,3 +616,8 @@ class TestSequenceRendering(SequenceCase):
             first.read(names)[0] | {"id": 0}, plain.read(names)[0] | {"id": 0}
         )
         self.assertIn(first.mail_message_id, lead.message_ids)
+        # the mail's own defaults, not a bare message's
+        self.assertEqual(bare_first.message_type, "email_outgoing")
+        self.assertEqual(
+            bare_first.read(names)[0] | {"id": 0}, bare.read(names)[0] | {"id": 0}
+        )
