@@ -4,6 +4,7 @@ from . import prospect_selection_order_mixin
 from . import prospect_settings
 from . import crm_lead
 from . import crm_lost_reason
+from . import ir_qweb
 from . import mail_activity
 from . import mail_mail
 from . import mail_message

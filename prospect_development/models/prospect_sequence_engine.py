@@ -15,7 +15,10 @@ class ProspectSequenceEngine(models.AbstractModel):
     _inherit = "prospect.engine"
     _description = "Prospect sequences"
 
-    _batch_size = 500
+    # a composer per salesperson in each batch: the larger the batch, the more
+    # mails share its fixed cost (the template checked, the companies, aliases
+    # and reply-to addresses looked up)
+    _batch_size = 1000
 
     @api.model
     def _prepare(self):

@@ -386,8 +386,12 @@ class ProspectSequenceEnrollment(models.Model):
         for card in cards:
             by_author[card.lead_id._prospect_sender().partner_id] |= card
         mails = self.env["mail.mail"].sudo()
+        # the step's template is compiled once per language for the whole batch,
+        # not once per mail (ir.qweb._compile), and each body sanitized for its
+        # message only (mail.mail.create)
+        queue = self.with_context(prospect_qweb_memo={}, prospect_messages_first=True)
         for author, author_cards in by_author.items():
-            mails |= self._queue_mail(author_cards, step.template_id, author)
+            mails |= queue._queue_mail(author_cards, step.template_id, author)
         # the queue cancels blacklisted, opted-out and invalid addresses
         stopped = self.browse()
         card_of_lead = {card.lead_id.id: card for card in cards}

@@ -444,3 +444,180 @@ class TestSequence(SequenceCase):
             lambda a: a.activity_type_id == self.call_type
         )
         self.assertEqual(call.user_id, self.user_sales_leads)
+
+
+@tagged("post_install", "-at_install")
+class TestSequenceRendering(SequenceCase):
+    """A batch mailing English and Chinese readers together: each mail as Odoo's
+    own ``send_mail`` renders it for that lead alone, in the reader's language,
+    with its own feedback card, tracked in the mail only, the blacklist kept."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("zh_CN")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["prospect_development"], ["zh_CN"]
+        )
+        cls.pyramid_company.website = "https://www.pyramid-test.example.com"
+        cls.prospect.lang = "en_US"
+        cls.zh_prospect = cls.env["res.partner"].create(
+            {
+                "name": "Wang Wei",
+                "email": "wang.wei@jade-tools.example.com",
+                "parent_id": cls._customer("Jade Tools").id,
+                "lang": "zh_CN",
+            }
+        )
+        cls.blocked_prospect = cls.env["res.partner"].create(
+            {"name": "Blocked Buyer", "email": "blocked@blocked-buyer.example.com"}
+        )
+        cls.env["mail.blacklist"].sudo()._add("blocked@blocked-buyer.example.com")
+
+    def _reference(self, lead, card):
+        """What Odoo's own ``send_mail`` renders for this lead alone."""
+        template = self.step_intro.template_id.with_context(
+            prospect_feedback_urls={lead.id: card._get_url()}
+        )
+        return self.env["mail.mail"].sudo().browse(template.send_mail(lead.id))
+
+    def test_batch_in_both_languages(self):
+        en_lead = self._lead("Lotus opportunity")
+        zh_lead = self._lead("Jade opportunity", partner_id=self.zh_prospect.id)
+        blocked_lead = self._lead(
+            "Blocked opportunity", partner_id=self.blocked_prospect.id
+        )
+        enrollments = self._enrol(en_lead | zh_lead | blocked_lead)
+
+        sent = self.Enrollment._action_send_due()
+
+        self.assertEqual(sent, 3)
+        en_mail, zh_mail = self._queued(en_lead), self._queued(zh_lead)
+        self.assertEqual(len(en_mail), 1)
+        self.assertEqual(len(zh_mail), 1)
+        # the subject and the body in the reader's language
+        self.assertEqual(
+            en_mail.subject,
+            "Pyramid Test Company: what we can do for Lotus Trading",
+        )
+        self.assertIn("I am writing to you on behalf of", en_mail.body_html)
+        self.assertIn("Tell us in 30 seconds", en_mail.body_html)
+        self.assertEqual(
+            zh_mail.subject, "Pyramid Test Company简介：我们能为Jade Tools做些什么"
+        )
+        self.assertIn("我谨代表", zh_mail.body_html)
+        self.assertIn("30秒告诉我们", zh_mail.body_html)
+        self.assertNotIn("I am writing to you", zh_mail.body_html)
+        for lead, mail, recipient in (
+            (en_lead, en_mail, self.prospect),
+            (zh_lead, zh_mail, self.zh_prospect),
+        ):
+            enrollment = enrollments.filtered(lambda e, lead=lead: e.lead_id == lead)
+            card = enrollment.card_ids
+            token = card.sudo().token
+            message = mail.mail_message_id
+            # in the chatter and in the outgoing queue, to the lead's contact
+            self.assertEqual(mail.state, "outgoing")
+            self.assertIn(message, lead.message_ids)
+            self.assertEqual(message.message_type, "email_outgoing")
+            self.assertEqual(card.mail_message_id, message)
+            self.assertEqual(mail.recipient_ids, recipient)
+            self.assertEqual(message.partner_ids, recipient)
+            self.assertEqual(mail.author_id, self.user_sales_salesman.partner_id)
+            # its own feedback card, and no other lead's
+            self.assertIn(f"/prospect/feedback/{token}", mail.body_html)
+            self.assertIn(f"/prospect/feedback/{token}", message.body)
+            for other in (enrollments - enrollment).card_ids:
+                self.assertNotIn(other.sudo().token, mail.body_html)
+            # the open pixel and the tracked website link in the mail only
+            self.assertIn(f"/prospect/track/{token}/blank.gif", mail.body_html)
+            self.assertRegex(mail.body_html, rf"/r/\w+/p/{token}")
+            website = 'href="https://www.pyramid-test.example.com"'
+            self.assertNotIn(website, mail.body_html)
+            self.assertNotIn("/prospect/track/", message.body)
+            self.assertIn(website, message.body)
+            # exactly what Odoo renders for this lead alone
+            reference = self._reference(lead, card)
+            self.assertEqual(mail.subject, reference.subject)
+            self.assertEqual(message.body, reference.mail_message_id.body)
+            self.assertEqual(mail.recipient_ids, reference.recipient_ids)
+            self.assertEqual(mail.auto_delete, reference.auto_delete)
+        # the blacklist still holds in the same batch: no mail, the enrolment stops
+        blocked = enrollments.filtered(lambda e: e.lead_id == blocked_lead)
+        self.assertEqual(blocked.stop_reason, "blacklist")
+        self.assertFalse(blocked.card_ids)
+        self.assertFalse(
+            self._queued(blocked_lead).filtered(lambda m: m.state != "cancel")
+        )
+
+    def test_template_compiled_once_per_language(self):
+        """Every shipped sequence template renders the same with the batch memo as
+        record by record, and is compiled once per language."""
+        leads = (
+            self._lead("Lotus 1"),
+            self._lead("Jade 1", partner_id=self.zh_prospect.id),
+            self._lead("Lotus 2", contact_name="Anna Berg", partner_id=False),
+            self._lead("Jade 2", partner_id=self.zh_prospect.id),
+        )
+        lead_ids = [lead.id for lead in leads]
+        urls = {lead_id: f"https://card.example.com/{lead_id}" for lead_id in lead_ids}
+        templates = self.env["prospect.sequence"].search([]).step_ids.template_id
+        self.assertGreaterEqual(len(templates), 6)
+        for template in templates:
+            template = template.with_context(prospect_feedback_urls=urls)
+            expected = template._render_field("body_html", lead_ids, compute_lang=True)
+            memo = {}
+            bodies = template.with_context(prospect_qweb_memo=memo)._render_field(
+                "body_html", lead_ids, compute_lang=True
+            )
+            self.assertEqual(bodies, expected, template.name)
+            langs = set(template._render_lang(lead_ids).values())
+            self.assertEqual(len(langs), 3, "English, Chinese, and no language")
+            self.assertEqual(len(memo), 3, f"{template.name}: once per language")
+            self.assertIn(urls[lead_ids[0]], bodies[lead_ids[0]])
+
+    def test_mail_created_after_its_message_is_the_same(self):
+        lead = self._lead()
+        values = {
+            "model": "crm.lead",
+            "res_id": lead.id,
+            "message_type": "email_outgoing",
+            "subject": "Hello",
+            "body": "<p>Dear <b>Li Na</b>, <a href='https://example.com'>see</a></p>",
+            "body_html": "<p>Dear <b>Li Na</b></p>",
+            "author_id": self.user_sales_salesman.partner_id.id,
+            "email_from": self.user_sales_salesman.email_formatted,
+            "recipient_ids": [(4, self.prospect.id)],
+            "auto_delete": True,
+            "state": "outgoing",
+        }
+        Mail = self.env["mail.mail"].sudo()
+        plain, bare = Mail.create([dict(values), {"body_html": "<p>Hi</p>"}])
+        first, bare_first = Mail.with_context(prospect_messages_first=True).create(
+            [dict(values), {"body_html": "<p>Hi</p>"}]
+        )
+        names = [
+            "model",
+            "res_id",
+            "message_type",
+            "subject",
+            "body",
+            "body_html",
+            "author_id",
+            "email_from",
+            "recipient_ids",
+            "auto_delete",
+            "state",
+            "is_notification",
+            "subtype_id",
+            "partner_ids",
+        ]
+        self.assertEqual(
+            first.read(names)[0] | {"id": 0}, plain.read(names)[0] | {"id": 0}
+        )
+        self.assertIn(first.mail_message_id, lead.message_ids)
+        # the mail's own defaults, not a bare message's
+        self.assertEqual(bare_first.message_type, "email_outgoing")
+        self.assertEqual(
+            bare_first.read(names)[0] | {"id": 0}, bare.read(names)[0] | {"id": 0}
+        )
