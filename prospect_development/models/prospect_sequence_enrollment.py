@@ -433,6 +433,10 @@ class ProspectSequenceEnrollment(models.Model):
                     "res_ids": str(cards.lead_id.ids),
                     "template_id": template.id,
                     "author_id": author.id,
+                    # given an author, the composer no longer takes the template's
+                    # sender: the prospect would get it from the notification
+                    # address instead of their salesperson's
+                    "email_from": template.email_from or author.email_formatted,
                     "force_send": False,
                 }
             )

@@ -539,6 +539,9 @@ class TestSequenceRendering(SequenceCase):
             # exactly what Odoo renders for this lead alone
             reference = self._reference(lead, card)
             self.assertEqual(mail.subject, reference.subject)
+            # from their salesperson, as the template says
+            self.assertEqual(mail.email_from, reference.email_from)
+            self.assertEqual(mail.email_from, self.user_sales_salesman.email_formatted)
             self.assertEqual(message.body, reference.mail_message_id.body)
             self.assertEqual(mail.recipient_ids, reference.recipient_ids)
             self.assertEqual(mail.auto_delete, reference.auto_delete)
