@@ -255,6 +255,8 @@ def main():
             args.db,
             *("--db_host", primary.dir, "--db_port", str(primary.port)),
             *("--db_replica_host", replica.dir, "--db_replica_port", str(replica.port)),
+            # a million leads take minutes to export: more than Odoo's 120 s
+            "--limit-time-real=1800",
             logfile=os.path.join(root, "odoo.log"),
         )
         client = ExportClient(server, "bench_manager", "bench")
