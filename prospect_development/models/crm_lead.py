@@ -64,6 +64,14 @@ class CrmLead(models.Model):
         "key_account_colour": "varchar",
     }
 
+    # Stored values of the rules that the live computes evaluate together, by
+    # compute (_prospect_compute_rules).
+    _PROSPECT_STORED_RULES = {
+        "grade": ("prospect_grade",),
+        "next_contact": ("next_contact_date", "contact_urgency"),
+        "cost": ("development_cost",),
+    }
+
     pyramid_tier = fields.Selection(
         PYRAMID_TIERS,
         default="suspect",
@@ -376,15 +384,7 @@ class CrmLead(models.Model):
 
     @api.depends("need_status", "date_deadline", "stage_id", "active", "probability")
     def _compute_prospect_grade(self):
-        settings = self.env["prospect.settings"]._get()
-        today = self.env["prospect.engine"]._today()
-        rows = self._prospect_evaluate(
-            ["need_status", "date_deadline", "prospect_grade", "active"],
-            extra={"probability": ("float8", self._prospect_lost_probabilities())},
-            grade=rules.grade(today, settings),
-        )
-        for lead, row in zip(self, rows, strict=True):
-            lead.prospect_grade = row["grade"]
+        self._prospect_compute_rules("grade")
 
     @api.depends(
         "last_contact_date",
@@ -398,51 +398,11 @@ class CrmLead(models.Model):
         "stage_id",
     )
     def _compute_next_contact_date(self):
-        matrix = self.env["prospect.cadence.rule"]._get_matrix()
-        today = self.env["prospect.engine"]._today()
-        intervals = [
-            matrix.get(
-                (
-                    lead.pyramid_tier,
-                    lead.prospect_grade,
-                    bool(lead.key_account_colour),
-                    lead.prospect_potential_key,
-                ),
-                (None, False),
-            )[0]
-            for lead in self
-        ]
-        next_date = rules.next_contact_date(
-            rules.is_open(),
-            SQL("lead.last_contact_date"),
-            SQL(
-                "COALESCE(lead.create_date, %s)::date",
-                self.env["prospect.engine"]._now(),
-            ),
-            SQL("lead.interval_days"),
-            SQL("lead.next_contact_planned"),
-        )
-        rows = self._prospect_evaluate(
-            ["active", "last_contact_date", "create_date", "next_contact_planned"],
-            extra={"interval_days": ("int4", intervals)},
-            next_date=next_date,
-            urgency=rules.urgency(next_date, today),
-        )
-        for lead, row in zip(self, rows, strict=True):
-            lead.next_contact_date = row["next_date"]
-            lead.contact_urgency = row["urgency"]
+        self._prospect_compute_rules("next_contact")
 
     @api.depends("development_cost_logged", "touch_count")
     def _compute_development_cost(self):
-        settings = self.env["prospect.settings"]._get()
-        rows = self._prospect_evaluate(
-            ["development_cost_logged", "touch_count"],
-            cost=rules.development_cost(
-                SQL("lead.development_cost_logged"), SQL("lead.touch_count"), settings
-            ),
-        )
-        for lead, row in zip(self, rows, strict=True):
-            lead.development_cost = row["cost"]
+        self._prospect_compute_rules("cost")
 
     @api.depends(
         "prospect_potential_key",
@@ -734,6 +694,108 @@ class CrmLead(models.Model):
     # RULES
     # ------------------------------------------------------------
 
+    def _prospect_compute_rules(self, group):
+        """Compute the stored values of the rules in ``group`` of
+        ``_PROSPECT_STORED_RULES`` on these leads (the ORM asks for them) and, in
+        the same evaluation, those of the other groups the ORM has to compute on
+        these leads too: a change that moves the grade, the next contact and the
+        cost costs one query, not one per compute."""
+        env = self.env
+        pending = {group: self}
+        for other, names in self._PROSPECT_STORED_RULES.items():
+            field = self._fields[names[0]]
+            if other != group and env.transaction.tocompute.get(field):
+                leads = self.filtered(
+                    lambda lead, field=field: lead.id and env.is_to_compute(field, lead)
+                )
+                if leads:
+                    pending[other] = leads
+        settings = env["prospect.settings"]._get()
+        today = env["prospect.engine"]._today()
+        inputs, extra, expressions = ["active"], {}, {}
+        if "grade" in pending:
+            inputs += ["need_status", "date_deadline", "prospect_grade"]
+            extra["probability"] = ("float8", self._prospect_lost_probabilities())
+            expressions["grade"] = rules.grade(today, settings)
+        if "next_contact" in pending:
+            inputs += ["last_contact_date", "create_date", "next_contact_planned"]
+            interval = self._prospect_contact_intervals(
+                extra, expressions.get("grade")
+            )
+            next_date = rules.next_contact_date(
+                rules.is_open(),
+                SQL("lead.last_contact_date"),
+                SQL(
+                    "COALESCE(lead.create_date, %s)::date",
+                    env["prospect.engine"]._now(),
+                ),
+                interval,
+                SQL("lead.next_contact_planned"),
+            )
+            expressions["next_date"] = next_date
+            expressions["urgency"] = rules.urgency(next_date, today)
+        if "cost" in pending:
+            inputs += ["development_cost_logged", "touch_count"]
+            expressions["cost"] = rules.development_cost(
+                SQL("lead.development_cost_logged"), SQL("lead.touch_count"), settings
+            )
+        rows = self._prospect_evaluate(inputs, extra=extra, **expressions)
+        values = {
+            "prospect_grade": "grade",
+            "next_contact_date": "next_date",
+            "contact_urgency": "urgency",
+            "development_cost": "cost",
+        }
+        for name, leads in pending.items():
+            names = self._PROSPECT_STORED_RULES[name]
+            if name == group:
+                for lead, row in zip(self, rows, strict=True):
+                    for fname in names:
+                        lead[fname] = row[values[fname]]
+                continue
+            # computed here instead of by their own compute: as the ORM would
+            fields = [self._fields[fname] for fname in names]
+            for field in fields:
+                env.remove_to_compute(field, leads)
+            tracked = [f.name for f in fields if getattr(f, "tracking", None)]
+            if tracked and not (
+                env.context.get("tracking_disable") or env.context.get("mail_notrack")
+            ):
+                leads._track_prepare(tracked)
+            with env.protecting(fields, leads):
+                for lead, row in zip(self, rows, strict=True):
+                    if lead in leads:
+                        for fname in names:
+                            lead[fname] = row[values[fname]]
+
+    def _prospect_contact_intervals(self, extra, grade=None):
+        """SQL: the contact interval of each of these leads by the cadence matrix
+        (adds its columns to ``extra``); of the lead's grade, or of ``grade`` (an
+        expression of the grade evaluated in the same query)."""
+        matrix = self.env["prospect.cadence.rule"]._get_matrix()
+
+        def interval(lead, grade):
+            key = (
+                lead.pyramid_tier,
+                grade,
+                bool(lead.key_account_colour),
+                lead.prospect_potential_key,
+            )
+            return matrix.get(key, (None, False))[0]
+
+        if grade is None:
+            extra["interval_days"] = (
+                "int4",
+                [interval(lead, lead.prospect_grade) for lead in self],
+            )
+            return SQL("lead.interval_days")
+        whens = []
+        for value, _label in PROSPECT_GRADES:
+            column = f"interval_{value}"
+            extra[column] = ("int4", [interval(lead, value) for lead in self])
+            whens.append(SQL("WHEN %s THEN %s", value, SQL.identifier("lead", column)))
+        return SQL("CASE %s %s END", grade, SQL(" ").join(whens))
+
     def _prospect_evaluate(self, inputs, extra=None, **expressions):
         """Evaluate rule expressions of ``rules`` over the current values of these
         leads (saved or not), the way the nightly SQL evaluates them over the table:
@@ -745,13 +807,17 @@ class CrmLead(models.Model):
             return []
         extra = extra or {}
         types = [
-            ("is_won", "boolean"),
+            ("stage_id", "int4"),
+            ("stage_won", "boolean"),
             *((name, self._PROSPECT_RULE_INPUTS[name]) for name in inputs),
             *((name, sql_type) for name, (sql_type, _values) in extra.items()),
         ]
+        # the stage's is_won is read in the query (a saved stage), not beforehand
+        self.env["crm.stage"].flush_model(["is_won"])
         rows = []
         for index, lead in enumerate(self):
-            values = [lead.stage_id.is_won]
+            stage = lead.stage_id
+            values = [stage._origin.id or None, None if stage._origin else stage.is_won]
             for name in inputs:
                 # a closed lead keeps its saved grade: read it, not the new one
                 value = (lead._origin if name == "prospect_grade" else lead)[name]
@@ -774,7 +840,11 @@ class CrmLead(models.Model):
                 """
                 SELECT %(expressions)s
                   FROM (VALUES %(rows)s) AS lead(%(columns)s)
-                 CROSS JOIN LATERAL (SELECT lead.is_won) AS stage
+                 CROSS JOIN LATERAL (
+                     SELECT COALESCE(lead.stage_won, (SELECT is_won FROM crm_stage
+                                                       WHERE id = lead.stage_id))
+                            AS is_won
+                 ) AS stage
                 """,
                 expressions=SQL(", ").join(expressions[name] for name in names),
                 rows=SQL(", ").join(rows),
@@ -875,14 +945,22 @@ class CrmLead(models.Model):
             return False
         if message.mail_activity_type_id:
             return True
-        staff = message.author_id.user_ids.filtered(lambda user: not user.share)
         if message.message_type == "email":
-            return not staff
-        return bool(
-            staff
-            and message.message_type in ("comment", "email_outgoing")
-            and message.subtype_id == self.env.ref("mail.mt_comment")
+            return not self._prospect_is_staff(message.author_id)
+        comment = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
+        return (
+            message.message_type in ("comment", "email_outgoing")
+            and message.subtype_id.id == comment
+            and self._prospect_is_staff(message.author_id)
         )
+
+    def _prospect_is_staff(self, partner):
+        """``partner`` is an active internal user (the current user, mostly: known
+        without a query)."""
+        user = self.env.user
+        if partner == user.partner_id and user.active and not user.share:
+            return True
+        return bool(partner.user_ids.filtered(lambda user: not user.share))
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -990,8 +1068,31 @@ class CrmLead(models.Model):
 
     def _prospect_stop_closed_sequences(self):
         """Won or archived (lost, abandoned) leads are mailed no more."""
-        won = self._prospect_filter(rules.is_won())
-        archived = self - won - self._prospect_filter(rules.is_open())
+        # most leads are in no sequence: one look at the running enrolments first
+        running = (
+            self.env["prospect.sequence.enrollment"]
+            .sudo()
+            .search_fetch(
+                [("lead_id", "in", self.ids), ("state", "=", "running")], ["lead_id"]
+            )
+        )
+        leads = self.filtered(lambda lead: lead.id in set(running.lead_id.ids))
+        if not leads:
+            return
+        rows = leads._prospect_evaluate(
+            ["active"],
+            extra={"probability": ("float8", leads._prospect_lost_probabilities())},
+            won=rules.is_won(),
+            open=rules.is_open(),
+        )
+        won = leads.browse(
+            lead.id for lead, row in zip(leads, rows, strict=True) if row["won"]
+        )
+        archived = leads.browse(
+            lead.id
+            for lead, row in zip(leads, rows, strict=True)
+            if not row["won"] and not row["open"]
+        )
         abandoned = archived.filtered("date_abandoned")
         won._prospect_stop_sequences("won")
         abandoned._prospect_stop_sequences("abandoned")
