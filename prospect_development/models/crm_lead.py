@@ -712,16 +712,16 @@ class CrmLead(models.Model):
                     pending[other] = leads
         settings = env["prospect.settings"]._get()
         today = env["prospect.engine"]._today()
-        inputs, extra, expressions = ["active"], {}, {}
+        inputs, extra, steps, expressions = ["active"], {}, [], {}
+        grade = None
         if "grade" in pending:
             inputs += ["need_status", "date_deadline", "prospect_grade"]
             extra["probability"] = ("float8", self._prospect_lost_probabilities())
-            expressions["grade"] = rules.grade(today, settings)
+            steps.append(("graded", {"grade": rules.grade(today, settings)}))
+            grade = expressions["grade"] = SQL("graded.grade")
         if "next_contact" in pending:
             inputs += ["last_contact_date", "create_date", "next_contact_planned"]
-            interval = self._prospect_contact_intervals(
-                extra, expressions.get("grade")
-            )
+            interval = self._prospect_contact_intervals(extra, grade)
             next_date = rules.next_contact_date(
                 rules.is_open(),
                 SQL("lead.last_contact_date"),
@@ -732,14 +732,15 @@ class CrmLead(models.Model):
                 interval,
                 SQL("lead.next_contact_planned"),
             )
-            expressions["next_date"] = next_date
+            steps.append(("planned", {"next_date": next_date}))
+            next_date = expressions["next_date"] = SQL("planned.next_date")
             expressions["urgency"] = rules.urgency(next_date, today)
         if "cost" in pending:
             inputs += ["development_cost_logged", "touch_count"]
             expressions["cost"] = rules.development_cost(
                 SQL("lead.development_cost_logged"), SQL("lead.touch_count"), settings
             )
-        rows = self._prospect_evaluate(inputs, extra=extra, **expressions)
+        rows = self._prospect_evaluate(inputs, extra=extra, steps=steps, **expressions)
         values = {
             "prospect_grade": "grade",
             "next_contact_date": "next_date",
@@ -796,28 +797,29 @@ class CrmLead(models.Model):
             whens.append(SQL("WHEN %s THEN %s", value, SQL.identifier("lead", column)))
         return SQL("CASE %s %s END", grade, SQL(" ").join(whens))
 
-    def _prospect_evaluate(self, inputs, extra=None, **expressions):
+    def _prospect_evaluate(self, inputs, extra=None, steps=(), **expressions):
         """Evaluate rule expressions of ``rules`` over the current values of these
         leads (saved or not), the way the nightly SQL evaluates them over the table:
         one row ``{name: value}`` per lead, in order.
 
         ``inputs`` are the fields the expressions read (``lead.<field>``; the stage
-        is ``stage.is_won``); ``extra`` adds columns ``{name: (sql type, values)}``."""
+        is ``stage.is_won``); ``extra`` adds columns ``{name: (sql type, values)}``;
+        ``steps``, intermediate results ``[(alias, {name: expression})]`` that the
+        expressions (and the later steps) read as ``<alias>.<name>``: a value used
+        several times is evaluated once, and the query stays short to plan."""
         if not self:
             return []
         extra = extra or {}
         types = [
-            ("stage_id", "int4"),
-            ("stage_won", "boolean"),
+            ("is_won", "boolean"),
             *((name, self._PROSPECT_RULE_INPUTS[name]) for name in inputs),
             *((name, sql_type) for name, (sql_type, _values) in extra.items()),
         ]
-        # the stage's is_won is read in the query (a saved stage), not beforehand
-        self.env["crm.stage"].flush_model(["is_won"])
+        won_ids = self.env["crm.stage"]._prospect_get_won_ids()
         rows = []
         for index, lead in enumerate(self):
             stage = lead.stage_id
-            values = [stage._origin.id or None, None if stage._origin else stage.is_won]
+            values = [stage._origin.id in won_ids if stage._origin else stage.is_won]
             for name in inputs:
                 # a closed lead keeps its saved grade: read it, not the new one
                 value = (lead._origin if name == "prospect_grade" else lead)[name]
@@ -840,15 +842,23 @@ class CrmLead(models.Model):
                 """
                 SELECT %(expressions)s
                   FROM (VALUES %(rows)s) AS lead(%(columns)s)
-                 CROSS JOIN LATERAL (
-                     SELECT COALESCE(lead.stage_won, (SELECT is_won FROM crm_stage
-                                                       WHERE id = lead.stage_id))
-                            AS is_won
-                 ) AS stage
+                 CROSS JOIN LATERAL (SELECT lead.is_won) AS stage
+                 %(steps)s
                 """,
                 expressions=SQL(", ").join(expressions[name] for name in names),
                 rows=SQL(", ").join(rows),
                 columns=SQL(", ").join(SQL.identifier(name) for name, _t in types),
+                steps=SQL(" ").join(
+                    SQL(
+                        "CROSS JOIN LATERAL (SELECT %s) AS %s",
+                        SQL(", ").join(
+                            SQL("%s AS %s", expression, SQL.identifier(name))
+                            for name, expression in step.items()
+                        ),
+                        SQL.identifier(alias),
+                    )
+                    for alias, step in steps
+                ),
             )
         )
         return [dict(zip(names, row, strict=True)) for row in self.env.cr.fetchall()]
