@@ -659,9 +659,12 @@ class CrmLead(models.Model):
             return super().write(vals)
         old_grades = {lead.id: lead.prospect_grade for lead in self}
         result = super().write(vals)
+        closing = "active" in vals or "stage_id" in vals
+        # the values the change moves and whether a sequence must stop: one query
+        rows = self._prospect_compute_rules(closing=closing)
         self._record_grade_moves(old_grades)
-        if "active" in vals or "stage_id" in vals:
-            self._prospect_stop_closed_sequences()
+        if closing:
+            self._prospect_stop_closed_sequences(rows)
         return result
 
     def _check_prospect_engine_values(self, vals, creating=False):
@@ -694,14 +697,18 @@ class CrmLead(models.Model):
     # RULES
     # ------------------------------------------------------------
 
-    def _prospect_compute_rules(self, group):
+    def _prospect_compute_rules(self, group=None, closing=False):
         """Compute the stored values of the rules in ``group`` of
         ``_PROSPECT_STORED_RULES`` on these leads (the ORM asks for them) and, in
         the same evaluation, those of the other groups the ORM has to compute on
         these leads too: a change that moves the grade, the next contact and the
-        cost costs one query, not one per compute."""
+        cost costs one query, not one per compute.
+
+        Without ``group``: what the ORM has to compute on these leads, now. With
+        ``closing``, the same query also tells which leads are won, open, and in a
+        running sequence (``_prospect_stop_closed_sequences``): their rows."""
         env = self.env
-        pending = {group: self}
+        pending = {group: self} if group else {}
         for other, names in self._PROSPECT_STORED_RULES.items():
             field = self._fields[names[0]]
             if other != group and env.transaction.tocompute.get(field):
@@ -710,9 +717,13 @@ class CrmLead(models.Model):
                 )
                 if leads:
                     pending[other] = leads
+        if not (pending or closing):
+            return None
         settings = env["prospect.settings"]._get()
         today = env["prospect.engine"]._today()
         inputs, extra, steps, expressions = ["active"], {}, [], {}
+        if closing:
+            expressions.update(self._prospect_closing_expressions(extra))
         grade = None
         if "grade" in pending:
             inputs += ["need_status", "date_deadline", "prospect_grade"]
@@ -740,7 +751,40 @@ class CrmLead(models.Model):
             expressions["cost"] = rules.development_cost(
                 SQL("lead.development_cost_logged"), SQL("lead.touch_count"), settings
             )
-        rows = self._prospect_evaluate(inputs, extra=extra, steps=steps, **expressions)
+        # the other groups' values are computed here, as the ORM would compute them
+        # (and the saved grade is read, not recomputed, by the evaluation)
+        others = [
+            (
+                [self._fields[fname] for fname in self._PROSPECT_STORED_RULES[name]],
+                leads,
+            )
+            for name, leads in pending.items()
+            if name != group
+        ]
+        for rule_fields, leads in others:
+            for field in rule_fields:
+                env.remove_to_compute(field, leads)
+            tracked = [f.name for f in rule_fields if getattr(f, "tracking", None)]
+            if tracked and not (
+                env.context.get("tracking_disable") or env.context.get("mail_notrack")
+            ):
+                leads._track_prepare(tracked)
+        try:
+            with env.protecting(others):
+                rows = self._prospect_evaluate(
+                    inputs, extra=extra, steps=steps, **expressions
+                )
+                self._prospect_assign_rules(pending, rows)
+        except Exception:
+            for rule_fields, leads in others:
+                for field in rule_fields:
+                    env.add_to_compute(field, leads)
+            raise
+        return rows
+
+    def _prospect_assign_rules(self, pending, rows):
+        """The values of ``rows`` on these leads (``pending``: ``{group: leads}``,
+        the groups of ``_PROSPECT_STORED_RULES`` to assign and on which leads)."""
         values = {
             "prospect_grade": "grade",
             "next_contact_date": "next_date",
@@ -749,25 +793,26 @@ class CrmLead(models.Model):
         }
         for name, leads in pending.items():
             names = self._PROSPECT_STORED_RULES[name]
-            if name == group:
-                for lead, row in zip(self, rows, strict=True):
+            ids = set(leads._ids)
+            for lead, row in zip(self, rows, strict=True):
+                if lead.id in ids:
                     for fname in names:
                         lead[fname] = row[values[fname]]
-                continue
-            # computed here instead of by their own compute: as the ORM would
-            fields = [self._fields[fname] for fname in names]
-            for field in fields:
-                env.remove_to_compute(field, leads)
-            tracked = [f.name for f in fields if getattr(f, "tracking", None)]
-            if tracked and not (
-                env.context.get("tracking_disable") or env.context.get("mail_notrack")
-            ):
-                leads._track_prepare(tracked)
-            with env.protecting(fields, leads):
-                for lead, row in zip(self, rows, strict=True):
-                    if lead in leads:
-                        for fname in names:
-                            lead[fname] = row[values[fname]]
+
+    def _prospect_closing_expressions(self, extra):
+        """Expressions of ``_prospect_evaluate`` (adding their columns to
+        ``extra``): the lead is won, open, in a running sequence."""
+        self.env["prospect.sequence.enrollment"].flush_model(["lead_id", "state"])
+        extra["id"] = ("int4", [lead._origin.id or None for lead in self])
+        return {
+            "won": rules.is_won(),
+            "open": rules.is_open(),
+            "running": SQL(
+                """EXISTS (SELECT 1 FROM prospect_sequence_enrollment enrollment
+                            WHERE enrollment.lead_id = lead.id
+                              AND enrollment.state = 'running')"""
+            ),
+        }
 
     def _prospect_contact_intervals(self, extra, grade=None):
         """SQL: the contact interval of each of these leads by the cadence matrix
@@ -1076,32 +1121,23 @@ class CrmLead(models.Model):
             ._stop(reason)
         )
 
-    def _prospect_stop_closed_sequences(self):
-        """Won or archived (lost, abandoned) leads are mailed no more."""
-        # most leads are in no sequence: one look at the running enrolments first
-        running = (
-            self.env["prospect.sequence.enrollment"]
-            .sudo()
-            .search_fetch(
-                [("lead_id", "in", self.ids), ("state", "=", "running")], ["lead_id"]
-            )
-        )
-        leads = self.filtered(lambda lead: lead.id in set(running.lead_id.ids))
-        if not leads:
+    def _prospect_stop_closed_sequences(self, rows=None):
+        """Won or archived (lost, abandoned) leads are mailed no more. ``rows``:
+        whether each lead is won, open and in a running sequence, if known
+        (``_prospect_compute_rules``)."""
+        if rows is None:
+            extra = {}
+            expressions = self._prospect_closing_expressions(extra)
+            rows = self._prospect_evaluate(["active"], extra=extra, **expressions)
+        # most leads are in no sequence
+        running = [
+            (lead, row) for lead, row in zip(self, rows, strict=True) if row["running"]
+        ]
+        if not running:
             return
-        rows = leads._prospect_evaluate(
-            ["active"],
-            extra={"probability": ("float8", leads._prospect_lost_probabilities())},
-            won=rules.is_won(),
-            open=rules.is_open(),
-        )
-        won = leads.browse(
-            lead.id for lead, row in zip(leads, rows, strict=True) if row["won"]
-        )
-        archived = leads.browse(
-            lead.id
-            for lead, row in zip(leads, rows, strict=True)
-            if not row["won"] and not row["open"]
+        won = self.browse(lead.id for lead, row in running if row["won"])
+        archived = self.browse(
+            lead.id for lead, row in running if not row["won"] and not row["open"]
         )
         abandoned = archived.filtered("date_abandoned")
         won._prospect_stop_sequences("won")
