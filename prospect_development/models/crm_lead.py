@@ -661,7 +661,8 @@ class CrmLead(models.Model):
         result = super().write(vals)
         closing = "active" in vals or "stage_id" in vals
         # the values the change moves and whether a sequence must stop: one query
-        rows = self._prospect_compute_rules(closing=closing)
+        # (computed as superuser, as the ORM computes stored fields)
+        rows = self.sudo()._prospect_compute_rules(closing=closing)
         self._record_grade_moves(old_grades)
         if closing:
             self._prospect_stop_closed_sequences(rows)
