@@ -370,7 +370,14 @@ def main():
                 times[key, side].append(
                     run_line(registries[side], key, args.sample, args.import_rows)
                 )
-        print(f"round {round_ + 1} done", flush=True)
+        print(
+            f"round {round_ + 1}:",
+            ", ".join(
+                f"{key} {times[key, sides[0]][-1]:.2f}/{times[key, sides[1]][-1]:.2f} s"
+                for key in keys
+            ),
+            flush=True,
+        )
     print()
     print("| line | crm alone (s) | with the add-on (s) | overhead |")
     print("|---|---:|---:|---:|")
