@@ -35,8 +35,8 @@ def timed(function):
     return result, time.perf_counter() - start, rss_mb() - rss
 
 
-def open_database(db):
-    """A fresh database with the add-on (no demo); its registry, scheduler-like."""
+def install(db, modules="prospect_development"):
+    """A fresh database with the add-on (or ``modules``), without demo data."""
     subprocess.run(["dropdb", "--if-exists", db], check=True)
     subprocess.run(
         [
@@ -47,13 +47,18 @@ def open_database(db):
             db,
             f"--addons-path={addons_path()}",
             "-i",
-            "prospect_development",
+            modules,
             "--without-demo=all",
             "--stop-after-init",
             "--log-level=warn",
         ],
         check=True,
     )
+
+
+def open_database(db):
+    """A fresh database with the add-on (no demo); its registry, scheduler-like."""
+    install(db)
     config.parse_config(
         ["-d", db, f"--addons-path={addons_path()}", "--log-level=warn"]
     )

@@ -3,6 +3,7 @@ from . import prospect_engine
 from . import prospect_selection_order_mixin
 from . import prospect_settings
 from . import crm_lead
+from . import crm_stage
 from . import crm_lost_reason
 from . import ir_qweb
 from . import mail_activity

@@ -64,6 +64,14 @@ class CrmLead(models.Model):
         "key_account_colour": "varchar",
     }
 
+    # Stored values of the rules that the live computes evaluate together, by
+    # compute (_prospect_compute_rules).
+    _PROSPECT_STORED_RULES = {
+        "grade": ("prospect_grade",),
+        "next_contact": ("next_contact_date", "contact_urgency"),
+        "cost": ("development_cost",),
+    }
+
     pyramid_tier = fields.Selection(
         PYRAMID_TIERS,
         default="suspect",
@@ -376,15 +384,7 @@ class CrmLead(models.Model):
 
     @api.depends("need_status", "date_deadline", "stage_id", "active", "probability")
     def _compute_prospect_grade(self):
-        settings = self.env["prospect.settings"]._get()
-        today = self.env["prospect.engine"]._today()
-        rows = self._prospect_evaluate(
-            ["need_status", "date_deadline", "prospect_grade", "active"],
-            extra={"probability": ("float8", self._prospect_lost_probabilities())},
-            grade=rules.grade(today, settings),
-        )
-        for lead, row in zip(self, rows, strict=True):
-            lead.prospect_grade = row["grade"]
+        self._prospect_compute_rules("grade")
 
     @api.depends(
         "last_contact_date",
@@ -398,51 +398,11 @@ class CrmLead(models.Model):
         "stage_id",
     )
     def _compute_next_contact_date(self):
-        matrix = self.env["prospect.cadence.rule"]._get_matrix()
-        today = self.env["prospect.engine"]._today()
-        intervals = [
-            matrix.get(
-                (
-                    lead.pyramid_tier,
-                    lead.prospect_grade,
-                    bool(lead.key_account_colour),
-                    lead.prospect_potential_key,
-                ),
-                (None, False),
-            )[0]
-            for lead in self
-        ]
-        next_date = rules.next_contact_date(
-            rules.is_open(),
-            SQL("lead.last_contact_date"),
-            SQL(
-                "COALESCE(lead.create_date, %s)::date",
-                self.env["prospect.engine"]._now(),
-            ),
-            SQL("lead.interval_days"),
-            SQL("lead.next_contact_planned"),
-        )
-        rows = self._prospect_evaluate(
-            ["active", "last_contact_date", "create_date", "next_contact_planned"],
-            extra={"interval_days": ("int4", intervals)},
-            next_date=next_date,
-            urgency=rules.urgency(next_date, today),
-        )
-        for lead, row in zip(self, rows, strict=True):
-            lead.next_contact_date = row["next_date"]
-            lead.contact_urgency = row["urgency"]
+        self._prospect_compute_rules("next_contact")
 
     @api.depends("development_cost_logged", "touch_count")
     def _compute_development_cost(self):
-        settings = self.env["prospect.settings"]._get()
-        rows = self._prospect_evaluate(
-            ["development_cost_logged", "touch_count"],
-            cost=rules.development_cost(
-                SQL("lead.development_cost_logged"), SQL("lead.touch_count"), settings
-            ),
-        )
-        for lead, row in zip(self, rows, strict=True):
-            lead.development_cost = row["cost"]
+        self._prospect_compute_rules("cost")
 
     @api.depends(
         "prospect_potential_key",
@@ -699,9 +659,13 @@ class CrmLead(models.Model):
             return super().write(vals)
         old_grades = {lead.id: lead.prospect_grade for lead in self}
         result = super().write(vals)
+        closing = "active" in vals or "stage_id" in vals
+        # the values the change moves and whether a sequence must stop: one query
+        # (computed as superuser, as the ORM computes stored fields)
+        rows = self.sudo()._prospect_compute_rules(closing=closing)
         self._record_grade_moves(old_grades)
-        if "active" in vals or "stage_id" in vals:
-            self._prospect_stop_closed_sequences()
+        if closing:
+            self._prospect_stop_closed_sequences(rows)
         return result
 
     def _check_prospect_engine_values(self, vals, creating=False):
@@ -734,13 +698,161 @@ class CrmLead(models.Model):
     # RULES
     # ------------------------------------------------------------
 
-    def _prospect_evaluate(self, inputs, extra=None, **expressions):
+    def _prospect_compute_rules(self, group=None, closing=False):
+        """Compute the stored values of the rules in ``group`` of
+        ``_PROSPECT_STORED_RULES`` on these leads (the ORM asks for them) and, in
+        the same evaluation, those of the other groups the ORM has to compute on
+        these leads too: a change that moves the grade, the next contact and the
+        cost costs one query, not one per compute.
+
+        Without ``group``: what the ORM has to compute on these leads, now. With
+        ``closing``, the same query also tells which leads are won, open, and in a
+        running sequence (``_prospect_stop_closed_sequences``): their rows."""
+        env = self.env
+        pending = {group: self} if group else {}
+        for other, names in self._PROSPECT_STORED_RULES.items():
+            field = self._fields[names[0]]
+            if other != group and env.transaction.tocompute.get(field):
+                leads = self.filtered(
+                    lambda lead, field=field: lead.id and env.is_to_compute(field, lead)
+                )
+                if leads:
+                    pending[other] = leads
+        if not (pending or closing):
+            return None
+        settings = env["prospect.settings"]._get()
+        today = env["prospect.engine"]._today()
+        inputs, extra, steps, expressions = ["active"], {}, [], {}
+        if closing:
+            expressions.update(self._prospect_closing_expressions(extra))
+        grade = None
+        if "grade" in pending:
+            inputs += ["need_status", "date_deadline", "prospect_grade"]
+            extra["probability"] = ("float8", self._prospect_lost_probabilities())
+            steps.append(("graded", {"grade": rules.grade(today, settings)}))
+            grade = expressions["grade"] = SQL("graded.grade")
+        if "next_contact" in pending:
+            inputs += ["last_contact_date", "create_date", "next_contact_planned"]
+            interval = self._prospect_contact_intervals(extra, grade)
+            next_date = rules.next_contact_date(
+                rules.is_open(),
+                SQL("lead.last_contact_date"),
+                SQL(
+                    "COALESCE(lead.create_date, %s)::date",
+                    env["prospect.engine"]._now(),
+                ),
+                interval,
+                SQL("lead.next_contact_planned"),
+            )
+            steps.append(("planned", {"next_date": next_date}))
+            next_date = expressions["next_date"] = SQL("planned.next_date")
+            expressions["urgency"] = rules.urgency(next_date, today)
+        if "cost" in pending:
+            inputs += ["development_cost_logged", "touch_count"]
+            expressions["cost"] = rules.development_cost(
+                SQL("lead.development_cost_logged"), SQL("lead.touch_count"), settings
+            )
+        # the other groups' values are computed here, as the ORM would compute them
+        # (and the saved grade is read, not recomputed, by the evaluation)
+        others = [
+            (
+                [self._fields[fname] for fname in self._PROSPECT_STORED_RULES[name]],
+                leads,
+            )
+            for name, leads in pending.items()
+            if name != group
+        ]
+        for rule_fields, leads in others:
+            for field in rule_fields:
+                env.remove_to_compute(field, leads)
+            tracked = [f.name for f in rule_fields if getattr(f, "tracking", None)]
+            if tracked and not (
+                env.context.get("tracking_disable") or env.context.get("mail_notrack")
+            ):
+                leads._track_prepare(tracked)
+        try:
+            with env.protecting(others):
+                rows = self._prospect_evaluate(
+                    inputs, extra=extra, steps=steps, **expressions
+                )
+                self._prospect_assign_rules(pending, rows)
+        except Exception:
+            for rule_fields, leads in others:
+                for field in rule_fields:
+                    env.add_to_compute(field, leads)
+            raise
+        return rows
+
+    def _prospect_assign_rules(self, pending, rows):
+        """The values of ``rows`` on these leads (``pending``: ``{group: leads}``,
+        the groups of ``_PROSPECT_STORED_RULES`` to assign and on which leads)."""
+        values = {
+            "prospect_grade": "grade",
+            "next_contact_date": "next_date",
+            "contact_urgency": "urgency",
+            "development_cost": "cost",
+        }
+        for name, leads in pending.items():
+            names = self._PROSPECT_STORED_RULES[name]
+            ids = set(leads._ids)
+            for lead, row in zip(self, rows, strict=True):
+                if lead.id in ids:
+                    for fname in names:
+                        lead[fname] = row[values[fname]]
+
+    def _prospect_closing_expressions(self, extra):
+        """Expressions of ``_prospect_evaluate`` (adding their columns to
+        ``extra``): the lead is won, open, in a running sequence."""
+        self.env["prospect.sequence.enrollment"].flush_model(["lead_id", "state"])
+        extra["id"] = ("int4", [lead._origin.id or None for lead in self])
+        return {
+            "won": rules.is_won(),
+            "open": rules.is_open(),
+            "running": SQL(
+                """EXISTS (SELECT 1 FROM prospect_sequence_enrollment enrollment
+                            WHERE enrollment.lead_id = lead.id
+                              AND enrollment.state = 'running')"""
+            ),
+        }
+
+    def _prospect_contact_intervals(self, extra, grade=None):
+        """SQL: the contact interval of each of these leads by the cadence matrix
+        (adds its columns to ``extra``); of the lead's grade, or of ``grade`` (an
+        expression of the grade evaluated in the same query)."""
+        matrix = self.env["prospect.cadence.rule"]._get_matrix()
+
+        def interval(lead, grade):
+            key = (
+                lead.pyramid_tier,
+                grade,
+                bool(lead.key_account_colour),
+                lead.prospect_potential_key,
+            )
+            return matrix.get(key, (None, False))[0]
+
+        if grade is None:
+            extra["interval_days"] = (
+                "int4",
+                [interval(lead, lead.prospect_grade) for lead in self],
+            )
+            return SQL("lead.interval_days")
+        whens = []
+        for value, _label in PROSPECT_GRADES:
+            column = f"interval_{value}"
+            extra[column] = ("int4", [interval(lead, value) for lead in self])
+            whens.append(SQL("WHEN %s THEN %s", value, SQL.identifier("lead", column)))
+        return SQL("CASE %s %s END", grade, SQL(" ").join(whens))
+
+    def _prospect_evaluate(self, inputs, extra=None, steps=(), **expressions):
         """Evaluate rule expressions of ``rules`` over the current values of these
         leads (saved or not), the way the nightly SQL evaluates them over the table:
         one row ``{name: value}`` per lead, in order.
 
         ``inputs`` are the fields the expressions read (``lead.<field>``; the stage
-        is ``stage.is_won``); ``extra`` adds columns ``{name: (sql type, values)}``."""
+        is ``stage.is_won``); ``extra`` adds columns ``{name: (sql type, values)}``;
+        ``steps``, intermediate results ``[(alias, {name: expression})]`` that the
+        expressions (and the later steps) read as ``<alias>.<name>``: a value used
+        several times is evaluated once, and the query stays short to plan."""
         if not self:
             return []
         extra = extra or {}
@@ -749,9 +861,11 @@ class CrmLead(models.Model):
             *((name, self._PROSPECT_RULE_INPUTS[name]) for name in inputs),
             *((name, sql_type) for name, (sql_type, _values) in extra.items()),
         ]
+        won_ids = self.env["crm.stage"]._prospect_get_won_ids()
         rows = []
         for index, lead in enumerate(self):
-            values = [lead.stage_id.is_won]
+            stage = lead.stage_id
+            values = [stage._origin.id in won_ids if stage._origin else stage.is_won]
             for name in inputs:
                 # a closed lead keeps its saved grade: read it, not the new one
                 value = (lead._origin if name == "prospect_grade" else lead)[name]
@@ -775,10 +889,22 @@ class CrmLead(models.Model):
                 SELECT %(expressions)s
                   FROM (VALUES %(rows)s) AS lead(%(columns)s)
                  CROSS JOIN LATERAL (SELECT lead.is_won) AS stage
+                 %(steps)s
                 """,
                 expressions=SQL(", ").join(expressions[name] for name in names),
                 rows=SQL(", ").join(rows),
                 columns=SQL(", ").join(SQL.identifier(name) for name, _t in types),
+                steps=SQL(" ").join(
+                    SQL(
+                        "CROSS JOIN LATERAL (SELECT %s) AS %s",
+                        SQL(", ").join(
+                            SQL("%s AS %s", expression, SQL.identifier(name))
+                            for name, expression in step.items()
+                        ),
+                        SQL.identifier(alias),
+                    )
+                    for alias, step in steps
+                ),
             )
         )
         return [dict(zip(names, row, strict=True)) for row in self.env.cr.fetchall()]
@@ -875,14 +1001,22 @@ class CrmLead(models.Model):
             return False
         if message.mail_activity_type_id:
             return True
-        staff = message.author_id.user_ids.filtered(lambda user: not user.share)
         if message.message_type == "email":
-            return not staff
-        return bool(
-            staff
-            and message.message_type in ("comment", "email_outgoing")
-            and message.subtype_id == self.env.ref("mail.mt_comment")
+            return not self._prospect_is_staff(message.author_id)
+        comment = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
+        return (
+            message.message_type in ("comment", "email_outgoing")
+            and message.subtype_id.id == comment
+            and self._prospect_is_staff(message.author_id)
         )
+
+    def _prospect_is_staff(self, partner):
+        """``partner`` is an active internal user (the current user, mostly: known
+        without a query)."""
+        user = self.env.user
+        if partner == user.partner_id and user.active and not user.share:
+            return True
+        return bool(partner.user_ids.filtered(lambda user: not user.share))
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -988,10 +1122,24 @@ class CrmLead(models.Model):
             ._stop(reason)
         )
 
-    def _prospect_stop_closed_sequences(self):
-        """Won or archived (lost, abandoned) leads are mailed no more."""
-        won = self._prospect_filter(rules.is_won())
-        archived = self - won - self._prospect_filter(rules.is_open())
+    def _prospect_stop_closed_sequences(self, rows=None):
+        """Won or archived (lost, abandoned) leads are mailed no more. ``rows``:
+        whether each lead is won, open and in a running sequence, if known
+        (``_prospect_compute_rules``)."""
+        if rows is None:
+            extra = {}
+            expressions = self._prospect_closing_expressions(extra)
+            rows = self._prospect_evaluate(["active"], extra=extra, **expressions)
+        # most leads are in no sequence
+        running = [
+            (lead, row) for lead, row in zip(self, rows, strict=True) if row["running"]
+        ]
+        if not running:
+            return
+        won = self.browse(lead.id for lead, row in running if row["won"])
+        archived = self.browse(
+            lead.id for lead, row in running if not row["won"] and not row["open"]
+        )
         abandoned = archived.filtered("date_abandoned")
         won._prospect_stop_sequences("won")
         abandoned._prospect_stop_sequences("abandoned")

@@ -1,0 +1,127 @@
+from datetime import timedelta
+
+from odoo.tests import tagged, users
+
+from .common import SequenceCase
+
+
+@tagged("post_install", "-at_install")
+class TestLiveRules(SequenceCase):
+    """The grade, next contact, urgency and cost a user's change moves, evaluated
+    together (one query a write), and the sequences a closing stops."""
+
+    def _salesman_lead(self, **values):
+        return (
+            self.env["crm.lead"]
+            .with_user(self.user_sales_salesman)
+            .create(
+                {
+                    "name": "Salesman lead",
+                    "type": "opportunity",
+                    "user_id": self.user_sales_salesman.id,
+                    "stage_id": self.open_stage.id,
+                    **values,
+                }
+            )
+        )
+
+    @users("user_sales_salesman")
+    def test_closing_date_moves_grade_contact_and_history_at_once(self):
+        lead = self._salesman_lead(
+            need_status="clear", date_deadline=self.today + timedelta(days=20)
+        )
+        self.assertEqual(lead.prospect_grade, "a")
+        self.assertEqual(lead.next_contact_date, self.today + timedelta(days=7))
+        self.flush_tracking()
+        lead.date_deadline = self.today + timedelta(days=60)
+        self.flush_tracking()
+        self.assertEqual(lead.prospect_grade, "b")
+        # the interval of the new grade, not of the one it had
+        self.assertEqual(lead.next_contact_date, self.today + timedelta(days=14))
+        self.assertEqual(lead.contact_urgency, "soon")
+        history = lead.sudo().prospect_history_ids.filtered(
+            lambda line: line.kind == "grade"
+        )
+        self.assertEqual(
+            [(line.old_value, line.new_value) for line in history], [("a", "b")]
+        )
+        tracked = lead.message_ids.sudo().tracking_value_ids.filtered(
+            lambda value: value.field_id.name == "prospect_grade"
+        )
+        self.assertEqual(len(tracked), 1, "the grade's move is in the chatter")
+
+    def test_leads_created_together_match_leads_created_one_by_one(self):
+        values = [
+            {"need_status": "clear", "date_deadline": self.today + timedelta(days=10)},
+            {"need_status": "none", "development_cost_logged": 250.0},
+            {"next_contact_planned": self.today + timedelta(days=3)},
+        ]
+        together = self.env["crm.lead"].create(
+            [
+                {
+                    "name": f"Together {index}",
+                    "type": "opportunity",
+                    "stage_id": self.open_stage.id,
+                    **vals,
+                }
+                for index, vals in enumerate(values)
+            ]
+        )
+        alone = self.env["crm.lead"]
+        for index, vals in enumerate(values):
+            alone |= self.env["crm.lead"].create(
+                {
+                    "name": f"Alone {index}",
+                    "type": "opportunity",
+                    "stage_id": self.open_stage.id,
+                    **vals,
+                }
+            )
+        names = [
+            "prospect_grade",
+            "next_contact_date",
+            "contact_urgency",
+            "development_cost",
+        ]
+        self.assertEqual(together[0].prospect_grade, "a")
+        self.assertEqual(
+            [[row[name] for name in names] for row in together.read(names)],
+            [[row[name] for name in names] for row in alone.read(names)],
+        )
+        self.assertEqual(together[1].development_cost, 250.0)
+        self.assertEqual(together[2].next_contact_date, self.today + timedelta(days=3))
+
+    def test_a_stage_made_won_closes_the_leads_moved_to_it(self):
+        stage = self.env["crm.stage"].create({"name": "Signed", "sequence": 500})
+        lead = self._lead()
+        lead.write({"need_status": "clear", "date_deadline": self.today})
+        enrollment = self._enrol(lead)
+        # the won stages are cached for the live rules: a stage won since counts
+        stage.is_won = True
+        lead.with_user(self.user_sales_salesman).stage_id = stage
+        self.assertEqual(enrollment.state, "stopped")
+        self.assertEqual(enrollment.stop_reason, "won")
+        self.assertEqual(lead.prospect_grade, "a", "a won lead keeps its grade")
+        self.assertFalse(lead.next_contact_date, "nobody to contact on a won lead")
+
+    def test_moving_an_open_lead_keeps_its_sequence(self):
+        lead = self._lead()
+        enrollment = self._enrol(lead)
+        other = self.env["crm.stage"].create({"name": "Visited", "sequence": 2})
+        lead.with_user(self.user_sales_salesman).stage_id = other
+        self.assertEqual(enrollment.state, "running")
+        lead.with_user(self.user_sales_salesman).action_set_lost()
+        self.assertEqual(enrollment.stop_reason, "lost")
+
+    def test_comment_of_the_salesperson_is_a_contact_not_odoobot(self):
+        lead = self._lead()
+        self.assertFalse(lead.last_contact_date)
+        odoobot = self.env.ref("base.user_root")
+        lead.with_user(odoobot).message_post(
+            body="Reminder", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        self.assertFalse(lead.last_contact_date, "OdooBot is not a salesperson")
+        lead.with_user(self.user_sales_salesman).message_post(
+            body="Called them", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        self.assertEqual(lead.last_contact_date, self.today)
