@@ -68,6 +68,21 @@ class ProspectCase(TestCrmCommon):
             }
         )
 
+    def _salesman_lead(self, **values):
+        """An opportunity the salesperson creates for themselves."""
+        return (
+            self.env["crm.lead"]
+            .with_user(self.user_sales_salesman)
+            .create(
+                {
+                    "name": "Salesman lead",
+                    "type": "opportunity",
+                    "user_id": self.user_sales_salesman.id,
+                    **values,
+                }
+            )
+        )
+
     def _set_params(self, **values):
         params = self.env["ir.config_parameter"].sudo()
         for key, value in values.items():

@@ -11,20 +11,6 @@ from .common import ProspectCase
 
 @tagged("post_install", "-at_install")
 class TestCrmLeadProspect(ProspectCase):
-    def _salesman_lead(self, **values):
-        return (
-            self.env["crm.lead"]
-            .with_user(self.user_sales_salesman)
-            .create(
-                {
-                    "name": "Salesman lead",
-                    "type": "opportunity",
-                    "user_id": self.user_sales_salesman.id,
-                    **values,
-                }
-            )
-        )
-
     @users("user_sales_salesman")
     def test_new_lead_defaults(self):
         lead = self._salesman_lead()

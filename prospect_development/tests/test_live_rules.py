@@ -11,19 +11,7 @@ class TestLiveRules(SequenceCase):
     together (one query a write), and the sequences a closing stops."""
 
     def _salesman_lead(self, **values):
-        return (
-            self.env["crm.lead"]
-            .with_user(self.user_sales_salesman)
-            .create(
-                {
-                    "name": "Salesman lead",
-                    "type": "opportunity",
-                    "user_id": self.user_sales_salesman.id,
-                    "stage_id": self.open_stage.id,
-                    **values,
-                }
-            )
-        )
+        return super()._salesman_lead(**{"stage_id": self.open_stage.id, **values})
 
     @users("user_sales_salesman")
     def test_closing_date_moves_grade_contact_and_history_at_once(self):
