@@ -1,18 +1,38 @@
-"""The rules of the customer-development method, each defined once, in SQL.
+"""The rules of the customer-development method, each defined once.
 
 Every function returns an SQL expression over the columns of a lead (alias ``lead``,
 the columns of ``crm_lead``) and of its stage (alias ``stage``, ``crm_stage``). The
-nightly engines put them in their set-based statements over whole tables; the live
-computes of ``crm.lead`` evaluate the very same expressions over the values of the
-records at hand (``crm.lead._prospect_evaluate``). Thresholds come from the settings
-(``prospect.settings._get()``). The plain-Python reference implementations the SQL is
-checked against live in ``tests/reference.py``.
-"""
+nightly engines put them in their set-based statements over whole tables. The rules
+a save recomputes (grade, next contact, urgency, cost, closed or open) are built of
+``expressions``: the live computes of ``crm.lead`` evaluate the very same
+definitions in Python over the values of the records at hand, without a query; the
+others they evaluate in SQL over those values (``crm.lead._prospect_evaluate``).
+Thresholds come from the settings (``prospect.settings._get()``). The plain-Python
+reference implementations the rules are checked against live in
+``tests/reference.py``."""
 
 import re
 from datetime import timedelta
 
 from odoo.tools import SQL
+
+from .expressions import (
+    all_of,
+    any_of,
+    case,
+    coalesce,
+    column,
+    distinct,
+    equal,
+    greater,
+    is_not_null,
+    is_null,
+    less_equal,
+    minus,
+    negation,
+    plus,
+    times,
+)
 
 # Engagement events of the prospect's own doing: together they make a burst of
 # interest.
@@ -34,54 +54,43 @@ GRADE_LIMITS = (("a", "grade_a_days"), ("b", "grade_b_days"), ("c", "grade_c_day
 
 def is_won(stage="stage"):
     """The lead is in a won stage."""
-    return SQL("COALESCE(%s.is_won, FALSE)", SQL.identifier(stage))
+    return coalesce(column(stage, "is_won"), False)
 
 
 def is_lost(lead="lead"):
     """The lead was marked lost (archived at 0 %), or abandoned."""
-    return SQL(
-        "(NOT %(lead)s.active AND COALESCE(%(lead)s.probability, 0) = 0)",
-        lead=SQL.identifier(lead),
+    return all_of(
+        negation(column(lead, "active")),
+        equal(coalesce(column(lead, "probability"), 0), 0),
     )
 
 
 def is_closed(lead="lead", stage="stage"):
     """Won or lost: the grade is frozen and there is nobody to contact."""
-    return SQL("(%s OR %s)", is_won(stage), is_lost(lead))
+    return any_of(is_won(stage), is_lost(lead))
 
 
 def is_open(lead="lead", stage="stage"):
     """Still to develop: active and not won."""
-    return SQL("(%s.active AND NOT %s)", SQL.identifier(lead), is_won(stage))
+    return all_of(column(lead, "active"), negation(is_won(stage)))
 
 
 def grade(today, settings, lead="lead", stage="stage"):
     """A-E grade: E without need, D with a potential (or unknown) need; a clear
     need is graded by the days left to the expected closing date (overdue
     included). Closed leads keep the grade they closed with."""
-    lead_id = SQL.identifier(lead)
-    bands = SQL(" ").join(
-        SQL(
-            "WHEN %s.date_deadline <= %s THEN %s",
-            lead_id,
-            today + timedelta(days=settings[key]),
-            value,
-        )
-        for value, key in GRADE_LIMITS
-    )
-    return SQL(
-        """CASE
-            WHEN %(closed)s AND %(lead)s.prospect_grade IS NOT NULL
-                THEN %(lead)s.prospect_grade
-            WHEN %(lead)s.need_status = 'none' THEN 'e'
-            WHEN %(lead)s.need_status IS DISTINCT FROM 'clear'
-                 OR %(lead)s.date_deadline IS NULL THEN 'd'
-            %(bands)s
-            ELSE 'd'
-        END""",
-        closed=is_closed(lead, stage),
-        lead=lead_id,
-        bands=bands,
+    saved = column(lead, "prospect_grade")
+    need = column(lead, "need_status")
+    deadline = column(lead, "date_deadline")
+    return case(
+        (all_of(is_closed(lead, stage), is_not_null(saved)), saved),
+        (equal(need, "none"), "e"),
+        (any_of(distinct(need, "clear"), is_null(deadline)), "d"),
+        *(
+            (less_equal(deadline, today + timedelta(days=settings[key])), value)
+            for value, key in GRADE_LIMITS
+        ),
+        default="d",
     )
 
 
@@ -89,26 +98,25 @@ def next_contact_date(is_open_expr, last_contact, created, interval, planned):
     """A date agreed with the prospect ("call again on") while it lies after the
     last contact, else last contact (or creation) plus the cadence interval; none
     when closed."""
-    return SQL(
-        """CASE WHEN %(open)s THEN CASE
-            WHEN %(planned)s > COALESCE(%(last)s, %(created)s) THEN %(planned)s
-            ELSE COALESCE(%(last)s, %(created)s) + %(interval)s
-        END END""",
-        open=is_open_expr,
-        planned=planned,
-        last=last_contact,
-        created=created,
-        interval=interval,
+    since = coalesce(last_contact, created)
+    return case(
+        (
+            is_open_expr,
+            case((greater(planned, since), planned), default=plus(since, interval)),
+        )
     )
 
 
 def urgency(next_date, today):
     """urgent / soon / later / slow by the days left until the next contact."""
-    bands = SQL(" ").join(
-        SQL("WHEN %s - %s <= %s THEN %s", next_date, today, limit, value)
-        for value, limit in URGENCY_LIMITS
+    return case(
+        (is_null(next_date), None),
+        *(
+            (less_equal(minus(next_date, today), limit), value)
+            for value, limit in URGENCY_LIMITS
+        ),
+        default="slow",
     )
-    return SQL("CASE WHEN %s IS NULL THEN NULL %s ELSE 'slow' END", next_date, bands)
 
 
 def decayed_points(points, date, today, half_life):
@@ -145,11 +153,8 @@ def score_of_events(day, settings, event="event"):
 
 def development_cost(logged, touches, settings):
     """Costs logged by hand plus every touch at the cost per touch."""
-    return SQL(
-        "(COALESCE(%s, 0) + COALESCE(%s, 0) * %s)",
-        logged,
-        touches,
-        settings["cost_per_touch"],
+    return plus(
+        coalesce(logged, 0), times(coalesce(touches, 0), settings["cost_per_touch"])
     )
 
 

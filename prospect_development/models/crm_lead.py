@@ -1,10 +1,11 @@
 from datetime import date, timedelta
 
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, email_domain_extract, email_normalize
 
 from .. import rules
+from ..expressions import case, coalesce, column, equal
 from .prospect_rescore_engine import ENGINE_COLUMNS
 
 PYRAMID_TIERS = [
@@ -85,6 +86,8 @@ class CrmLead(models.Model):
         "only; prospects never bought but were contacted; suspects were never "
         "contacted; other have no need. Set by the nightly rescoring.",
     )
+    # The figures of the nightly rescoring are read together, apart from the lead:
+    # saving a lead reads none of them (prefetch group ``prospect_engine``).
     pyramid_revenue = fields.Monetary(
         currency_field="company_currency",
         readonly=True,
@@ -92,6 +95,7 @@ class CrmLead(models.Model):
         aggregator="max",
         help="Revenue of the lead's commercial partner over the lookback window, in "
         "the lead's company. It ranks the customer in the pyramid.",
+        prefetch="prospect_engine",
     )
     need_status = fields.Selection(
         NEED_STATUSES,
@@ -153,6 +157,7 @@ class CrmLead(models.Model):
         "(replies, feedback, calls, mail opens, clicks, website visits...), each "
         "halved every half-life of the settings. At the threshold of the settings "
         "the lead goes to sales.",
+        prefetch="prospect_engine",
     )
     prospect_event_ids = fields.One2many(
         "prospect.engagement.event", "lead_id", string="Engagement Events"
@@ -162,6 +167,7 @@ class CrmLead(models.Model):
         readonly=True,
         copy=False,
         help="When the salesperson was last alerted of a burst of interest.",
+        prefetch="prospect_engine",
     )
     development_cost = fields.Monetary(
         currency_field="company_currency",
@@ -190,12 +196,14 @@ class CrmLead(models.Model):
         readonly=True,
         copy=False,
         help="Touches since the prospect last answered (or ever).",
+        prefetch="prospect_engine",
     )
     date_first_unanswered = fields.Date(
         string="Unanswered Since",
         readonly=True,
         copy=False,
         help="First touch the prospect has not answered.",
+        prefetch="prospect_engine",
     )
     abandon_advice = fields.Char(compute="_compute_abandon_advice")
     abandon_recommended = fields.Boolean(
@@ -204,6 +212,7 @@ class CrmLead(models.Model):
         copy=False,
         help="Many touches without answer for a long time, or a development cost "
         "above the expected value: consider giving this prospect up.",
+        prefetch="prospect_engine",
     )
     abandon_reason = fields.Text(
         string="Abandonment Reason",
@@ -211,13 +220,16 @@ class CrmLead(models.Model):
         copy=False,
         tracking=True,
     )
-    date_abandoned = fields.Date(string="Abandoned On", readonly=True, copy=False)
+    date_abandoned = fields.Date(
+        string="Abandoned On", readonly=True, copy=False, prefetch="prospect_engine"
+    )
     date_sales_ready = fields.Date(
         string="Sales-ready Since",
         readonly=True,
         copy=False,
         help="When the engagement score first reached the sales-ready threshold; "
         "the salesperson was given a to-do then.",
+        prefetch="prospect_engine",
     )
     pyramid_projected_tier = fields.Selection(
         PYRAMID_TIERS,
@@ -228,10 +240,16 @@ class CrmLead(models.Model):
         "(expected revenue x probability of its open opportunities) were added to "
         "its revenue in the window, on the same ranking. Set by the nightly "
         "rescoring.",
+        prefetch="prospect_engine",
     )
-    pyramid_customer_count = fields.Integer(readonly=True, copy=False)
+    pyramid_customer_count = fields.Integer(
+        readonly=True, copy=False, prefetch="prospect_engine"
+    )
     prospect_projected_rank = fields.Integer(
-        string="Projected Rank", readonly=True, copy=False
+        string="Projected Rank",
+        readonly=True,
+        copy=False,
+        prefetch="prospect_engine",
     )
     prospect_pipeline_weighted = fields.Monetary(
         string="Weighted Pipeline",
@@ -239,6 +257,7 @@ class CrmLead(models.Model):
         readonly=True,
         copy=False,
         help="Expected revenue x probability of the customer's open opportunities.",
+        prefetch="prospect_engine",
     )
     prospect_potential_key = fields.Boolean(
         string="Potential Key Customer",
@@ -253,19 +272,24 @@ class CrmLead(models.Model):
         compute="_compute_prospect_potential_key_reason",
     )
     date_potential_key = fields.Date(
-        string="Potential Key Since", readonly=True, copy=False
+        string="Potential Key Since",
+        readonly=True,
+        copy=False,
+        prefetch="prospect_engine",
     )
     prospect_last_purchase = fields.Date(
         string="Last Purchase",
         readonly=True,
         copy=False,
         help="Last purchase of the customer in this company.",
+        prefetch="prospect_engine",
     )
     prospect_usual_interval = fields.Integer(
         string="Usual Interval (days)",
         readonly=True,
         copy=False,
         help="Average number of days between two purchases of the customer.",
+        prefetch="prospect_engine",
     )
     prospect_revenue_previous = fields.Monetary(
         string="Revenue, Window Before",
@@ -274,9 +298,13 @@ class CrmLead(models.Model):
         copy=False,
         help="Revenue of the customer over the window of the same length before the "
         "current one.",
+        prefetch="prospect_engine",
     )
     prospect_lost_to_competitor = fields.Date(
-        string="Lost to a Competitor On", readonly=True, copy=False
+        string="Lost to a Competitor On",
+        readonly=True,
+        copy=False,
+        prefetch="prospect_engine",
     )
     prospect_at_risk = fields.Boolean(
         string="At Risk",
@@ -285,9 +313,13 @@ class CrmLead(models.Model):
         help="A super or large customer, or a key account, whose buying slipped "
         "(silent for longer than usual, revenue falling, a deal lost to a "
         "competitor): at risk until it buys again.",
+        prefetch="prospect_engine",
     )
     prospect_at_risk_since = fields.Date(
-        string="At Risk Since", readonly=True, copy=False
+        string="At Risk Since",
+        readonly=True,
+        copy=False,
+        prefetch="prospect_engine",
     )
     prospect_account_lead = fields.Boolean(
         string="Customer's Latest Lead",
@@ -296,6 +328,7 @@ class CrmLead(models.Model):
         help="The customer's most recent open lead in this company (else its most "
         "recent won one): the one that stands for the customer in the key-account "
         "lists and carries its to-dos.",
+        prefetch="prospect_engine",
     )
     prospect_at_risk_reason = fields.Char(
         string="Why at Risk", compute="_compute_prospect_at_risk_reason"
@@ -360,12 +393,12 @@ class CrmLead(models.Model):
         result = super().init()
         # the few potential key customers and accounts at risk, for their lists: a
         # full index would be rewritten with every lead the night rescores
-        for column in ("prospect_potential_key", "prospect_at_risk"):
+        for flag in ("prospect_potential_key", "prospect_at_risk"):
             self.env.cr.execute(
                 SQL(
                     "CREATE INDEX IF NOT EXISTS %s ON crm_lead (id) WHERE %s",
-                    SQL.identifier(f"crm_lead_{column}_idx"),
-                    SQL.identifier(column),
+                    SQL.identifier(f"crm_lead_{flag}_idx"),
+                    SQL.identifier(flag),
                 )
             )
         return result
@@ -671,7 +704,9 @@ class CrmLead(models.Model):
     def _check_prospect_engine_values(self, vals, creating=False):
         """Tier, revenue, score and advice come from the rescoring engine only: the
         engine's columns that no compute and no message move."""
-        if self.env.su or self.env.user.has_group("base.group_system"):
+        if not ENGINE_COLUMNS.keys() & vals.keys() or self.env.su:
+            return
+        if self.env.user.has_group("base.group_system"):
             return
         forced = []
         for name in ENGINE_COLUMNS:
@@ -720,38 +755,13 @@ class CrmLead(models.Model):
                     pending[other] = leads
         if not (pending or closing):
             return None
-        settings = env["prospect.settings"]._get()
-        today = env["prospect.engine"]._today()
-        inputs, extra, steps, expressions = ["active"], {}, [], {}
-        if closing:
-            expressions.update(self._prospect_closing_expressions(extra))
-        grade = None
-        if "grade" in pending:
-            inputs += ["need_status", "date_deadline", "prospect_grade"]
-            extra["probability"] = ("float8", self._prospect_lost_probabilities())
-            steps.append(("graded", {"grade": rules.grade(today, settings)}))
-            grade = expressions["grade"] = SQL("graded.grade")
-        if "next_contact" in pending:
-            inputs += ["last_contact_date", "create_date", "next_contact_planned"]
-            interval = self._prospect_contact_intervals(extra, grade)
-            next_date = rules.next_contact_date(
-                rules.is_open(),
-                SQL("lead.last_contact_date"),
-                SQL(
-                    "COALESCE(lead.create_date, %s)::date",
-                    env["prospect.engine"]._now(),
-                ),
-                interval,
-                SQL("lead.next_contact_planned"),
-            )
-            steps.append(("planned", {"next_date": next_date}))
-            next_date = expressions["next_date"] = SQL("planned.next_date")
-            expressions["urgency"] = rules.urgency(next_date, today)
-        if "cost" in pending:
-            inputs += ["development_cost_logged", "touch_count"]
-            expressions["cost"] = rules.development_cost(
-                SQL("lead.development_cost_logged"), SQL("lead.touch_count"), settings
-            )
+        now = env["prospect.engine"]._now()
+        program = self._prospect_rules_program(
+            tuple(name for name in self._PROSPECT_STORED_RULES if name in pending),
+            closing,
+            fields.Date.context_today(self, timestamp=now),
+            now.date(),
+        )
         # the other groups' values are computed here, as the ORM would compute them
         # (and the saved grade is read, not recomputed, by the evaluation)
         others = [
@@ -772,16 +782,157 @@ class CrmLead(models.Model):
                 leads._track_prepare(tracked)
         try:
             with env.protecting(others):
-                rows = self._prospect_evaluate(
-                    inputs, extra=extra, steps=steps, **expressions
-                )
+                rows = self._prospect_run(program)
                 self._prospect_assign_rules(pending, rows)
         except Exception:
             for rule_fields, leads in others:
                 for field in rule_fields:
                     env.add_to_compute(field, leads)
             raise
+        if closing:
+            self._prospect_find_running(rows)
         return rows
+
+    @api.model
+    @tools.ormcache("groups", "closing", "today", "day")
+    def _prospect_rules_program(self, groups, closing, today, day):
+        """The rules of ``_prospect_compute_rules`` for the rule ``groups``, built
+        once a day and whenever the settings, the cadence rules or the won stages
+        change (they clear this cache): ``(inputs, extra columns, steps, outputs,
+        won stages, cadence matrix)`` for ``_prospect_run``. ``day``: the day in
+        UTC, as leads' creation dates."""
+        settings = self.env["prospect.settings"]._get()
+        inputs, extra, steps, outputs = ["active"], [], [], {}
+        if closing:
+            outputs.update(won=rules.is_won(), open=rules.is_open())
+        grade = None
+        if "grade" in groups:
+            inputs += ["need_status", "date_deadline", "prospect_grade"]
+            extra.append("probability")
+            steps.append(("grade", rules.grade(today, settings)))
+            grade = outputs["grade"] = column("graded", "grade")
+        if "next_contact" in groups:
+            inputs += ["last_contact_date", "next_contact_planned"]
+            extra.append("created")
+            if grade is None:
+                extra.append("interval_days")
+                interval = column("lead", "interval_days")
+            else:
+                extra += [f"interval_{value}" for value, _label in PROSPECT_GRADES]
+                interval = case(
+                    *(
+                        (equal(grade, value), column("lead", f"interval_{value}"))
+                        for value, _label in PROSPECT_GRADES
+                    )
+                )
+            steps.append(
+                (
+                    "next_date",
+                    rules.next_contact_date(
+                        rules.is_open(),
+                        column("lead", "last_contact_date"),
+                        coalesce(column("lead", "created"), day),
+                        interval,
+                        column("lead", "next_contact_planned"),
+                    ),
+                )
+            )
+            next_date = outputs["next_date"] = column("planned", "next_date")
+            outputs["urgency"] = rules.urgency(next_date, today)
+        if "cost" in groups:
+            inputs += ["development_cost_logged", "touch_count"]
+            outputs["cost"] = rules.development_cost(
+                column("lead", "development_cost_logged"),
+                column("lead", "touch_count"),
+                settings,
+            )
+        return (
+            tuple(inputs),
+            tuple(extra),
+            tuple(steps),
+            tuple(outputs.items()),
+            self.env["crm.stage"]._prospect_get_won_ids(),
+            self.env["prospect.cadence.rule"]._get_matrix(),
+        )
+
+    def _prospect_run(self, program):
+        """Evaluate the rules of ``program`` (``_prospect_rules_program``) over the
+        current values of these leads, in Python: one row ``{name: value}`` per
+        lead, in order."""
+        inputs, extra, steps, outputs, won_ids, matrix = program
+        extra_columns = dict(
+            zip(extra, self._prospect_rule_columns(extra, matrix), strict=True)
+        )
+        rows = []
+        for index, lead in enumerate(self):
+            stage = lead.stage_id
+            values = {
+                "is_won": stage._origin.id in won_ids if stage._origin else stage.is_won
+            }
+            for name in inputs:
+                # a closed lead keeps its saved grade: read it, not the new one
+                value = (lead._origin if name == "prospect_grade" else lead)[name]
+                if value is False and lead._fields[name].type != "boolean":
+                    value = None
+                values[name] = value
+            for name, column_values in extra_columns.items():
+                values[name] = column_values[index]
+            for name, rule in steps:
+                values[name] = rule.evaluate(values)
+            rows.append({name: rule.evaluate(values) for name, rule in outputs})
+        return rows
+
+    def _prospect_find_running(self, rows):
+        """Add to ``rows`` (of these leads) whether each closed lead is in a running
+        sequence (``running``)."""
+        closed_ids = [
+            lead._origin.id
+            for lead, row in zip(self, rows, strict=True)
+            if not row["open"] and lead._origin.id
+        ]
+        running = set()
+        if closed_ids:
+            self.env["prospect.sequence.enrollment"].flush_model(["lead_id", "state"])
+            self.env.cr.execute(
+                SQL(
+                    """SELECT lead_id FROM prospect_sequence_enrollment
+                        WHERE lead_id = ANY(%s) AND state = 'running'""",
+                    closed_ids,
+                )
+            )
+            running = {lead_id for (lead_id,) in self.env.cr.fetchall()}
+        for lead, row in zip(self, rows, strict=True):
+            row["running"] = lead._origin.id in running
+
+    def _prospect_rule_columns(self, names, matrix):
+        """Values of the extra columns ``names`` of ``_prospect_rules_program`` for
+        these leads: the day the lead was created (UTC), its probability if lost,
+        its contact interval by the cadence ``matrix`` (``interval_days``) or the
+        one it would have at each grade (``interval_<grade>``)."""
+        columns = {}
+        if "created" in names:
+            columns["created"] = [
+                lead.create_date.date() if lead.create_date else None for lead in self
+            ]
+        if "probability" in names:
+            columns["probability"] = self._prospect_lost_probabilities()
+        grades = [
+            name.removeprefix("interval_") for name in names if "interval_" in name
+        ]
+        if grades:
+            for name in grades:
+                columns[f"interval_{name}"] = []
+            for lead in self:
+                account = (
+                    lead.pyramid_tier,
+                    bool(lead.key_account_colour),
+                    lead.prospect_potential_key,
+                )
+                for name in grades:
+                    grade = lead.prospect_grade if name == "days" else name
+                    key = (account[0], grade, *account[1:])
+                    columns[f"interval_{name}"].append(matrix.get(key, (None,))[0])
+        return [columns[name] for name in names]
 
     def _prospect_assign_rules(self, pending, rows):
         """The values of ``rows`` on these leads (``pending``: ``{group: leads}``,
@@ -800,11 +951,10 @@ class CrmLead(models.Model):
                     for fname in names:
                         lead[fname] = row[values[fname]]
 
-    def _prospect_closing_expressions(self, extra):
-        """Expressions of ``_prospect_evaluate`` (adding their columns to
-        ``extra``): the lead is won, open, in a running sequence."""
-        self.env["prospect.sequence.enrollment"].flush_model(["lead_id", "state"])
-        extra["id"] = ("int4", [lead._origin.id or None for lead in self])
+    @api.model
+    def _prospect_closing_expressions(self):
+        """Expressions of ``_prospect_evaluate`` reading the column ``id``: the lead
+        is won, open, in a running sequence (flush the enrollments first)."""
         return {
             "won": rules.is_won(),
             "open": rules.is_open(),
@@ -814,34 +964,6 @@ class CrmLead(models.Model):
                               AND enrollment.state = 'running')"""
             ),
         }
-
-    def _prospect_contact_intervals(self, extra, grade=None):
-        """SQL: the contact interval of each of these leads by the cadence matrix
-        (adds its columns to ``extra``); of the lead's grade, or of ``grade`` (an
-        expression of the grade evaluated in the same query)."""
-        matrix = self.env["prospect.cadence.rule"]._get_matrix()
-
-        def interval(lead, grade):
-            key = (
-                lead.pyramid_tier,
-                grade,
-                bool(lead.key_account_colour),
-                lead.prospect_potential_key,
-            )
-            return matrix.get(key, (None, False))[0]
-
-        if grade is None:
-            extra["interval_days"] = (
-                "int4",
-                [interval(lead, lead.prospect_grade) for lead in self],
-            )
-            return SQL("lead.interval_days")
-        whens = []
-        for value, _label in PROSPECT_GRADES:
-            column = f"interval_{value}"
-            extra[column] = ("int4", [interval(lead, value) for lead in self])
-            whens.append(SQL("WHEN %s THEN %s", value, SQL.identifier("lead", column)))
-        return SQL("CASE %s %s END", grade, SQL(" ").join(whens))
 
     def _prospect_evaluate(self, inputs, extra=None, steps=(), **expressions):
         """Evaluate rule expressions of ``rules`` over the current values of these
@@ -861,6 +983,8 @@ class CrmLead(models.Model):
             *((name, self._PROSPECT_RULE_INPUTS[name]) for name in inputs),
             *((name, sql_type) for name, (sql_type, _values) in extra.items()),
         ]
+        # the types are our own constants: the row's code holds no value
+        row = "(" + ", ".join(f"%s::{sql_type}" for _name, sql_type in types) + ")"
         won_ids = self.env["crm.stage"]._prospect_get_won_ids()
         rows = []
         for index, lead in enumerate(self):
@@ -872,16 +996,8 @@ class CrmLead(models.Model):
                 if value is False and lead._fields[name].type != "boolean":
                     value = None
                 values.append(value)
-            values += [column[index] for _type, column in extra.values()]
-            rows.append(
-                SQL(
-                    "(%s)",
-                    SQL(", ").join(
-                        SQL("%s::%s", value, SQL(sql_type))
-                        for value, (_name, sql_type) in zip(values, types, strict=True)
-                    ),
-                )
-            )
+            values += [given[index] for _type, given in extra.values()]
+            rows.append(SQL(row, *values))
         names = list(expressions)
         self.env.cr.execute(
             SQL(
@@ -1127,9 +1243,12 @@ class CrmLead(models.Model):
         whether each lead is won, open and in a running sequence, if known
         (``_prospect_compute_rules``)."""
         if rows is None:
-            extra = {}
-            expressions = self._prospect_closing_expressions(extra)
-            rows = self._prospect_evaluate(["active"], extra=extra, **expressions)
+            self.env["prospect.sequence.enrollment"].flush_model(["lead_id", "state"])
+            rows = self._prospect_evaluate(
+                ["active"],
+                extra={"id": ("int4", [lead._origin.id or None for lead in self])},
+                **self._prospect_closing_expressions(),
+            )
         # most leads are in no sequence
         running = [
             (lead, row) for lead, row in zip(self, rows, strict=True) if row["running"]
@@ -1598,6 +1717,13 @@ class CrmLead(models.Model):
 
     def _record_grade_moves(self, old_grades):
         """History of the grades a user's change moved (need, closing date)."""
+        moved = self.filtered(
+            lambda lead: (
+                old_grades.get(lead.id) and lead.prospect_grade != old_grades[lead.id]
+            )
+        )
+        if not moved:
+            return
         today = self.env["prospect.engine"]._today()
         moves = [
             {
@@ -1611,12 +1737,10 @@ class CrmLead(models.Model):
                 "new_value": lead.prospect_grade,
                 "changed_by_id": self.env.uid,
             }
-            for lead in self
-            if old_grades.get(lead.id) and lead.prospect_grade != old_grades[lead.id]
+            for lead in moved
         ]
-        if moves:
-            # bookkeeping of the change the user just made, not data shown to them
-            self.env["prospect.lead.history"].sudo().create(moves)
+        # bookkeeping of the change the user just made, not data shown to them
+        self.env["prospect.lead.history"].sudo().create(moves)
 
     @api.model
     def fields_get(self, allfields=None, attributes=None):

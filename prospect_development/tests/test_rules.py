@@ -7,6 +7,7 @@ from odoo.tests import BaseCase, tagged
 from odoo.tools import SQL
 
 from odoo.addons.prospect_development import rules
+from odoo.addons.prospect_development.expressions import coalesce, column
 
 from . import reference
 from .common import ProspectCase
@@ -39,8 +40,8 @@ class TestReference(BaseCase):
 
 @tagged("post_install", "-at_install")
 class TestRulesSql(ProspectCase):
-    """Each rule is defined once, in SQL: the live computes (the form) and the
-    nightly engine evaluate the same expression. Both are checked here against the
+    """Each rule is defined once: the live computes (the form) and the nightly
+    engine evaluate the same expression. Both are checked here against the
     plain-Python reference, at the boundaries and on random inputs."""
 
     @classmethod
@@ -66,6 +67,97 @@ class TestRulesSql(ProspectCase):
             )
             .prospect_grade
         )
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        won=st.booleans(),
+        active=st.booleans(),
+        probability=st.sampled_from([None, 0.0, 0.5, 100.0]),
+        need=st.sampled_from([None, "clear", "potential", "none"]),
+        deadline=st.one_of(st.none(), st.integers(-5, 200)),
+        saved=st.sampled_from([None, "a", "b", "c", "d", "e"]),
+        last=st.one_of(st.none(), st.integers(-120, 0)),
+        created=st.one_of(st.none(), st.integers(-120, 0)),
+        planned=st.one_of(st.none(), st.integers(-60, 60)),
+        interval=st.one_of(st.none(), st.integers(1, 120)),
+        logged=st.one_of(st.none(), st.integers(0, 10_000_000).map(lambda c: c / 100)),
+        touches=st.one_of(st.none(), st.integers(0, 80)),
+    )
+    def test_python_evaluation_matches_sql(self, **given_values):
+        """The live computes evaluate the rules of a save in Python: every rule
+        they evaluate gives there what the nightly SQL gives, NULLs included."""
+
+        def day(offset):
+            return None if offset is None else self.today + timedelta(days=offset)
+
+        values = {
+            "is_won": given_values["won"],
+            "active": given_values["active"],
+            "probability": given_values["probability"],
+            "need_status": given_values["need"],
+            "date_deadline": day(given_values["deadline"]),
+            "prospect_grade": given_values["saved"],
+            "last_contact_date": day(given_values["last"]),
+            "created": day(given_values["created"]),
+            "next_contact_planned": day(given_values["planned"]),
+            "interval_days": given_values["interval"],
+            "development_cost_logged": given_values["logged"],
+            "touch_count": given_values["touches"],
+        }
+        types = {
+            "is_won": "boolean",
+            "active": "boolean",
+            "probability": "float8",
+            "need_status": "varchar",
+            "date_deadline": "date",
+            "prospect_grade": "varchar",
+            "last_contact_date": "date",
+            "created": "date",
+            "next_contact_planned": "date",
+            "interval_days": "int4",
+            "development_cost_logged": "numeric",
+            "touch_count": "int4",
+        }
+        next_date = rules.next_contact_date(
+            rules.is_open(),
+            column("lead", "last_contact_date"),
+            coalesce(column("lead", "created"), self.today),
+            column("lead", "interval_days"),
+            column("lead", "next_contact_planned"),
+        )
+        checked = {
+            "won": rules.is_won(),
+            "lost": rules.is_lost(),
+            "closed": rules.is_closed(),
+            "open": rules.is_open(),
+            "grade": rules.grade(self.today, self.settings),
+            "next_date": next_date,
+            "urgency": rules.urgency(next_date, self.today),
+            "cost": rules.development_cost(
+                column("lead", "development_cost_logged"),
+                column("lead", "touch_count"),
+                self.settings,
+            ),
+        }
+        self.env.cr.execute(
+            SQL(
+                """SELECT %s FROM (VALUES (%s)) AS lead(%s)
+                    CROSS JOIN LATERAL (SELECT lead.is_won) AS stage""",
+                SQL(", ").join(checked.values()),
+                SQL(", ").join(
+                    SQL("%s::%s", value, SQL(types[name]))
+                    for name, value in values.items()
+                ),
+                SQL(", ").join(SQL.identifier(name) for name in values),
+            )
+        )
+        in_sql = dict(zip(checked, self.env.cr.fetchone(), strict=True))
+        for name, rule in checked.items():
+            in_python = rule.evaluate(values)
+            if name == "cost":
+                self.assertAlmostEqual(in_python, float(in_sql[name]), places=6)
+            else:
+                self.assertEqual(in_python, in_sql[name], name)
 
     def test_grade_boundaries(self):
         for need, days, grade in (
