@@ -21,12 +21,9 @@ class CrmStage(models.Model):
         return super().unlink()
 
     @api.model
+    @tools.ormcache()
     def _prospect_get_won_ids(self):
         """Ids of the won stages: the live rules read a lead's stage through them
         rather than with a query each time. Cached until a stage is created,
         deleted or won or not anymore."""
-        return self._prospect_get_won_ids_cached()
-
-    @tools.ormcache()
-    def _prospect_get_won_ids_cached(self):
         return frozenset(self.sudo().search([("is_won", "=", True)]).ids)

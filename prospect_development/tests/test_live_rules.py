@@ -8,7 +8,8 @@ from .common import SequenceCase
 @tagged("post_install", "-at_install")
 class TestLiveRules(SequenceCase):
     """The grade, next contact, urgency and cost a user's change moves, evaluated
-    together (one query a write), and the sequences a closing stops."""
+    together (in Python, from the rules the night runs in SQL), and the sequences a
+    closing stops."""
 
     def _salesman_lead(self, **values):
         return super()._salesman_lead(**{"stage_id": self.open_stage.id, **values})
@@ -37,6 +38,23 @@ class TestLiveRules(SequenceCase):
             lambda value: value.field_id.name == "prospect_grade"
         )
         self.assertEqual(len(tracked), 1, "the grade's move is in the chatter")
+
+    @users("user_sales_salesman")
+    def test_a_save_asks_the_database_nothing_more_than_its_writes(self):
+        lead = self._salesman_lead(
+            need_status="clear", date_deadline=self.today + timedelta(days=20)
+        )
+        lead.date_deadline = self.today + timedelta(days=21)  # access rights cached
+        self.env.flush_all()
+        # grade, next contact and urgency evaluated again, without a query: the
+        # lead's row is all the save writes
+        with self.assertQueryCount(1):
+            lead.date_deadline = self.today + timedelta(days=22)
+        self.assertEqual(lead.prospect_grade, "a")
+        self.assertEqual(lead.next_contact_date, self.today + timedelta(days=7))
+        lead.date_deadline = self.today + timedelta(days=70)
+        self.assertEqual(lead.prospect_grade, "b")
+        self.assertEqual(lead.next_contact_date, self.today + timedelta(days=14))
 
     def test_leads_created_together_match_leads_created_one_by_one(self):
         values = [
