@@ -1074,8 +1074,9 @@ class CrmLead(models.Model):
             return result
         if self._prospect_is_contact(message):
             today = self.env["prospect.engine"]._today()
-            # the author may be the prospect, who cannot write the lead
-            self.sudo().filtered(
+            # the author may be the prospect, who cannot write the lead; nothing
+            # this moves is tracked (the contact dates and the urgency)
+            self.sudo().with_context(mail_notrack=True).filtered(
                 lambda lead: (lead.last_contact_date or date.min) < today
             ).last_contact_date = today
         return result
