@@ -220,9 +220,7 @@ class CrmLead(models.Model):
         copy=False,
         tracking=True,
     )
-    date_abandoned = fields.Date(
-        string="Abandoned On", readonly=True, copy=False, prefetch="prospect_engine"
-    )
+    date_abandoned = fields.Date(string="Abandoned On", readonly=True, copy=False)
     date_sales_ready = fields.Date(
         string="Sales-ready Since",
         readonly=True,
@@ -1586,8 +1584,9 @@ class CrmLead(models.Model):
         """A watched customer that loses a deal to a competitor is at risk at once,
         not the next night."""
         result = super().action_set_lost(**additional_values)
+        competitor_ids = self.env["crm.lost.reason"]._prospect_get_competitor_ids()
         lost = self.filtered(
-            lambda lead: lead.lost_reason_id.prospect_competitor and lead.partner_id
+            lambda lead: lead.lost_reason_id.id in competitor_ids and lead.partner_id
         )
         if lost:
             lost._prospect_flag_lost_to_competitor()

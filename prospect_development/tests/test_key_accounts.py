@@ -264,6 +264,18 @@ class TestKeyAccounts(ProspectCase):
         small_lead.action_set_lost(lost_reason_id=self.competitor_reason.id)
         self.assertFalse(small_lead.prospect_at_risk)
 
+    def test_a_reason_marked_competitor_counts_from_the_next_loss(self):
+        partner = self._buyer("Fickle Buyer", [5, 35])
+        lead = self._opportunity(partner, 100, 10)
+        first, second = (self._opportunity(partner, 800, 30) for _index in range(2))
+        self.engine._run()
+        price = self.env["crm.lost.reason"].create({"name": "Cheaper elsewhere"})
+        first.action_set_lost(lost_reason_id=price.id)
+        self.assertFalse(lead.prospect_at_risk)
+        price.prospect_competitor = True
+        second.action_set_lost(lost_reason_id=price.id)
+        self.assertTrue(lead.prospect_at_risk)
+
     def test_salesperson_sees_the_risk_of_own_customers_only(self):
         mine = self._opportunity(self._buyer("Mine", [100, 130]), 10, 10)
         theirs = self._opportunity(
