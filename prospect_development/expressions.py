@@ -158,40 +158,31 @@ def coalesce(*operands):
     return Expression(SQL("COALESCE(%s)", SQL(", ").join(operands)), evaluate)
 
 
-def all_of(*operands):
-    """``AND``: false if one is false, else NULL if one is NULL, else true."""
+def _logical(joiner, decisive, operands):
+    """``AND`` (``decisive`` false) or ``OR`` (true) with three-valued logic: the
+    decisive value if an operand has it, else NULL if one is NULL."""
     operands = [expression(operand) for operand in operands]
     evaluators = [operand._evaluate for operand in operands]
 
     def evaluate(values):
-        result = True
+        result = not decisive
         for operand in evaluators:
             value = operand(values)
-            if value is False:
-                return False
+            if value is decisive:
+                return decisive
             if value is None:
                 result = None
         return result
 
-    return Expression(SQL("(%s)", SQL(" AND ").join(operands)), evaluate)
+    return Expression(SQL("(%s)", SQL(joiner).join(operands)), evaluate)
+
+
+def all_of(*operands):
+    return _logical(" AND ", False, operands)
 
 
 def any_of(*operands):
-    """``OR``: true if one is true, else NULL if one is NULL, else false."""
-    operands = [expression(operand) for operand in operands]
-    evaluators = [operand._evaluate for operand in operands]
-
-    def evaluate(values):
-        result = False
-        for operand in evaluators:
-            value = operand(values)
-            if value is True:
-                return True
-            if value is None:
-                result = None
-        return result
-
-    return Expression(SQL("(%s)", SQL(" OR ").join(operands)), evaluate)
+    return _logical(" OR ", True, operands)
 
 
 def negation(operand):
