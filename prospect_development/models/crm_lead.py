@@ -65,14 +65,6 @@ class CrmLead(models.Model):
         "key_account_colour": "varchar",
     }
 
-    # Stored values of the rules that the live computes evaluate together, by
-    # compute (_prospect_compute_rules).
-    _PROSPECT_STORED_RULES = {
-        "grade": ("prospect_grade",),
-        "next_contact": ("next_contact_date", "contact_urgency"),
-        "cost": ("development_cost",),
-    }
-
     pyramid_tier = fields.Selection(
         PYRAMID_TIERS,
         default="suspect",
@@ -107,7 +99,7 @@ class CrmLead(models.Model):
     prospect_grade = fields.Selection(
         PROSPECT_GRADES,
         string="Grade",
-        compute="_compute_prospect_grade",
+        compute="_compute_prospect_rules",
         store=True,
         tracking=True,
         help="A: clear need, expected to close within a month; B: within three "
@@ -118,7 +110,7 @@ class CrmLead(models.Model):
     contact_urgency = fields.Selection(
         CONTACT_URGENCIES,
         string="Urgency",
-        compute="_compute_next_contact_date",
+        compute="_compute_prospect_rules",
         store=True,
         help="Urgent: next contact within a week; soon: within a month; later: "
         "within three months; slow: beyond.",
@@ -138,7 +130,7 @@ class CrmLead(models.Model):
         "prospect.",
     )
     next_contact_date = fields.Date(
-        compute="_compute_next_contact_date",
+        compute="_compute_prospect_rules",
         store=True,
         help="Last contact (or creation) plus the contact interval of the grade.",
     )
@@ -171,7 +163,7 @@ class CrmLead(models.Model):
     )
     development_cost = fields.Monetary(
         currency_field="company_currency",
-        compute="_compute_development_cost",
+        compute="_compute_prospect_rules",
         store=True,
         copy=False,
         help="What developing this prospect has cost so far: every touch at the cost "
@@ -413,27 +405,33 @@ class CrmLead(models.Model):
                 )
             )
 
-    @api.depends("need_status", "date_deadline", "stage_id", "active", "probability")
-    def _compute_prospect_grade(self):
-        self._prospect_compute_rules("grade")
-
     @api.depends(
+        "need_status",
+        "date_deadline",
+        "stage_id",
+        "active",
+        "probability",
         "last_contact_date",
         "next_contact_planned",
         "create_date",
-        "prospect_grade",
         "pyramid_tier",
         "key_account_colour",
         "prospect_potential_key",
-        "active",
-        "stage_id",
+        "development_cost_logged",
+        "touch_count",
     )
-    def _compute_next_contact_date(self):
-        self._prospect_compute_rules("next_contact")
-
-    @api.depends("development_cost_logged", "touch_count")
-    def _compute_development_cost(self):
-        self._prospect_compute_rules("cost")
+    def _compute_prospect_rules(self):
+        """Grade, next contact, urgency and development cost: the rules the night
+        runs in SQL, evaluated together in Python (no query)."""
+        now = self.env["prospect.engine"]._now()
+        program = self._prospect_rules_program(
+            fields.Date.context_today(self, timestamp=now), now.date()
+        )
+        for lead, row in zip(self, self._prospect_run(program), strict=True):
+            lead.prospect_grade = row["grade"]
+            lead.next_contact_date = row["next_date"]
+            lead.contact_urgency = row["urgency"]
+            lead.development_cost = row["cost"]
 
     @api.depends(
         "prospect_potential_key",
@@ -690,13 +688,9 @@ class CrmLead(models.Model):
             return super().write(vals)
         old_grades = {lead.id: lead.prospect_grade for lead in self}
         result = super().write(vals)
-        closing = "active" in vals or "stage_id" in vals
-        # the values the change moves and whether a sequence must stop: one query
-        # (computed as superuser, as the ORM computes stored fields)
-        rows = self.sudo()._prospect_compute_rules(closing=closing)
         self._record_grade_moves(old_grades)
-        if closing:
-            self._prospect_stop_closed_sequences(rows)
+        if "active" in vals or "stage_id" in vals:
+            self._prospect_stop_closed_sequences()
         return result
 
     def _check_prospect_engine_values(self, vals, creating=False):
@@ -731,119 +725,51 @@ class CrmLead(models.Model):
     # RULES
     # ------------------------------------------------------------
 
-    def _prospect_compute_rules(self, group=None, closing=False):
-        """Compute the stored values of the rules in ``group`` of
-        ``_PROSPECT_STORED_RULES`` on these leads (the ORM asks for them) and, in
-        the same evaluation, those of the other groups the ORM has to compute on
-        these leads too: a change that moves the grade, the next contact and the
-        cost costs one query, not one per compute.
-
-        Without ``group``: what the ORM has to compute on these leads, now. With
-        ``closing``, the same query also tells which leads are won, open, and in a
-        running sequence (``_prospect_stop_closed_sequences``): their rows."""
-        env = self.env
-        pending = {group: self} if group else {}
-        for other, names in self._PROSPECT_STORED_RULES.items():
-            field = self._fields[names[0]]
-            if other != group and env.transaction.tocompute.get(field):
-                leads = self.filtered(
-                    lambda lead, field=field: lead.id and env.is_to_compute(field, lead)
-                )
-                if leads:
-                    pending[other] = leads
-        if not (pending or closing):
-            return None
-        now = env["prospect.engine"]._now()
-        program = self._prospect_rules_program(
-            tuple(name for name in self._PROSPECT_STORED_RULES if name in pending),
-            closing,
-            fields.Date.context_today(self, timestamp=now),
-            now.date(),
-        )
-        # the other groups' values are computed here, as the ORM would compute them
-        # (and the saved grade is read, not recomputed, by the evaluation)
-        others = [
-            (
-                [self._fields[fname] for fname in self._PROSPECT_STORED_RULES[name]],
-                leads,
-            )
-            for name, leads in pending.items()
-            if name != group
-        ]
-        for rule_fields, leads in others:
-            for field in rule_fields:
-                env.remove_to_compute(field, leads)
-            tracked = [f.name for f in rule_fields if getattr(f, "tracking", None)]
-            if tracked and not (
-                env.context.get("tracking_disable") or env.context.get("mail_notrack")
-            ):
-                leads._track_prepare(tracked)
-        try:
-            with env.protecting(others):
-                rows = self._prospect_run(program)
-                self._prospect_assign_rules(pending, rows)
-        except Exception:
-            for rule_fields, leads in others:
-                for field in rule_fields:
-                    env.add_to_compute(field, leads)
-            raise
-        if closing:
-            self._prospect_find_running(rows)
-        return rows
-
     @api.model
-    @tools.ormcache("groups", "closing", "today", "day")
-    def _prospect_rules_program(self, groups, closing, today, day):
-        """The rules of ``_prospect_compute_rules`` for the rule ``groups``, built
-        once a day and whenever the settings, the cadence rules or the won stages
-        change (they clear this cache): ``(inputs, extra columns, steps, outputs,
-        won stages, cadence matrix)`` for ``_prospect_run``. ``day``: the day in
-        UTC, as leads' creation dates."""
+    @tools.ormcache("today", "day")
+    def _prospect_rules_program(self, today, day):
+        """The rules of ``_compute_prospect_rules``, built once a day and whenever
+        the settings, the cadence rules or the won stages change (they clear this
+        cache): ``(inputs, extra columns, steps, outputs, won stages, cadence
+        matrix)`` for ``_prospect_run``. ``day``: the day in UTC, as leads'
+        creation dates."""
         settings = self.env["prospect.settings"]._get()
-        inputs, extra, steps, outputs = ["active"], [], [], {}
-        if closing:
-            outputs.update(won=rules.is_won(), open=rules.is_open())
-        grade = None
-        if "grade" in groups:
-            inputs += ["need_status", "date_deadline", "prospect_grade"]
-            extra.append("probability")
-            steps.append(("grade", rules.grade(today, settings)))
-            grade = outputs["grade"] = column("graded", "grade")
-        if "next_contact" in groups:
-            inputs += ["last_contact_date", "next_contact_planned"]
-            extra.append("created")
-            if grade is None:
-                extra.append("interval_days")
-                interval = column("lead", "interval_days")
-            else:
-                extra += [f"interval_{value}" for value, _label in PROSPECT_GRADES]
-                interval = case(
-                    *(
-                        (equal(grade, value), column("lead", f"interval_{value}"))
-                        for value, _label in PROSPECT_GRADES
-                    )
-                )
-            steps.append(
-                (
-                    "next_date",
-                    rules.next_contact_date(
-                        rules.is_open(),
-                        column("lead", "last_contact_date"),
-                        coalesce(column("lead", "created"), day),
-                        interval,
-                        column("lead", "next_contact_planned"),
-                    ),
-                )
+        inputs = ["active", "need_status", "date_deadline", "prospect_grade"]
+        extra = ["probability"]
+        steps = [("grade", rules.grade(today, settings))]
+        grade = column("graded", "grade")
+        outputs = {"grade": grade}
+        inputs += ["last_contact_date", "next_contact_planned"]
+        extra += [
+            "created",
+            *(f"interval_{value}" for value, _label in PROSPECT_GRADES),
+        ]
+        interval = case(
+            *(
+                (equal(grade, value), column("lead", f"interval_{value}"))
+                for value, _label in PROSPECT_GRADES
             )
-            next_date = outputs["next_date"] = column("planned", "next_date")
-            outputs["urgency"] = rules.urgency(next_date, today)
-        if "cost" in groups:
-            inputs += ["development_cost_logged", "touch_count"]
-            outputs["cost"] = rules.development_cost(
-                column("lead", "development_cost_logged"),
-                column("lead", "touch_count"),
-                settings,
+        )
+        steps.append(
+            (
+                "next_date",
+                rules.next_contact_date(
+                    rules.is_open(),
+                    column("lead", "last_contact_date"),
+                    coalesce(column("lead", "created"), day),
+                    interval,
+                    column("lead", "next_contact_planned"),
+                ),
             )
+        )
+        next_date = outputs["next_date"] = column("planned", "next_date")
+        outputs["urgency"] = rules.urgency(next_date, today)
+        inputs += ["development_cost_logged", "touch_count"]
+        outputs["cost"] = rules.development_cost(
+            column("lead", "development_cost_logged"),
+            column("lead", "touch_count"),
+            settings,
+        )
         return (
             tuple(inputs),
             tuple(extra),
@@ -862,7 +788,19 @@ class CrmLead(models.Model):
             zip(extra, self._prospect_rule_columns(extra, matrix), strict=True)
         )
         rows = []
-        for index, lead in enumerate(self):
+        for index, values in enumerate(self._prospect_rule_values(inputs, won_ids)):
+            for name, column_values in extra_columns.items():
+                values[name] = column_values[index]
+            for name, rule in steps:
+                values[name] = rule.evaluate(values)
+            rows.append({name: rule.evaluate(values) for name, rule in outputs})
+        return rows
+
+    def _prospect_rule_values(self, inputs, won_ids):
+        """What the rules read of each of these leads, in order: whether its stage
+        is won (``is_won``, by the ids ``won_ids``) and the fields ``inputs``
+        (``None`` when empty)."""
+        for lead in self:
             stage = lead.stage_id
             values = {
                 "is_won": stage._origin.id in won_ids if stage._origin else stage.is_won
@@ -873,95 +811,28 @@ class CrmLead(models.Model):
                 if value is False and lead._fields[name].type != "boolean":
                     value = None
                 values[name] = value
-            for name, column_values in extra_columns.items():
-                values[name] = column_values[index]
-            for name, rule in steps:
-                values[name] = rule.evaluate(values)
-            rows.append({name: rule.evaluate(values) for name, rule in outputs})
-        return rows
-
-    def _prospect_find_running(self, rows):
-        """Add to ``rows`` (of these leads) whether each closed lead is in a running
-        sequence (``running``)."""
-        closed_ids = [
-            lead._origin.id
-            for lead, row in zip(self, rows, strict=True)
-            if not row["open"] and lead._origin.id
-        ]
-        running = set()
-        if closed_ids:
-            self.env["prospect.sequence.enrollment"].flush_model(["lead_id", "state"])
-            self.env.cr.execute(
-                SQL(
-                    """SELECT lead_id FROM prospect_sequence_enrollment
-                        WHERE lead_id = ANY(%s) AND state = 'running'""",
-                    closed_ids,
-                )
-            )
-            running = {lead_id for (lead_id,) in self.env.cr.fetchall()}
-        for lead, row in zip(self, rows, strict=True):
-            row["running"] = lead._origin.id in running
+            yield values
 
     def _prospect_rule_columns(self, names, matrix):
         """Values of the extra columns ``names`` of ``_prospect_rules_program`` for
         these leads: the day the lead was created (UTC), its probability if lost,
-        its contact interval by the cadence ``matrix`` (``interval_days``) or the
-        one it would have at each grade (``interval_<grade>``)."""
-        columns = {}
-        if "created" in names:
-            columns["created"] = [
+        the contact interval the cadence ``matrix`` would give it at each grade
+        (``interval_<grade>``)."""
+        columns = {
+            "created": [
                 lead.create_date.date() if lead.create_date else None for lead in self
-            ]
-        if "probability" in names:
-            columns["probability"] = self._prospect_lost_probabilities()
-        grades = [
-            name.removeprefix("interval_") for name in names if "interval_" in name
-        ]
-        if grades:
-            for name in grades:
-                columns[f"interval_{name}"] = []
-            for lead in self:
-                account = (
-                    lead.pyramid_tier,
-                    bool(lead.key_account_colour),
-                    lead.prospect_potential_key,
-                )
-                for name in grades:
-                    grade = lead.prospect_grade if name == "days" else name
-                    key = (account[0], grade, *account[1:])
-                    columns[f"interval_{name}"].append(matrix.get(key, (None,))[0])
+            ],
+            "probability": self._prospect_lost_probabilities(),
+        }
+        grades = [value for value, _label in PROSPECT_GRADES]
+        for grade in grades:
+            columns[f"interval_{grade}"] = []
+        for lead in self:
+            tier, is_key = lead.pyramid_tier, bool(lead.key_account_colour)
+            for grade in grades:
+                key = (tier, grade, is_key, lead.prospect_potential_key)
+                columns[f"interval_{grade}"].append(matrix.get(key, (None,))[0])
         return [columns[name] for name in names]
-
-    def _prospect_assign_rules(self, pending, rows):
-        """The values of ``rows`` on these leads (``pending``: ``{group: leads}``,
-        the groups of ``_PROSPECT_STORED_RULES`` to assign and on which leads)."""
-        values = {
-            "prospect_grade": "grade",
-            "next_contact_date": "next_date",
-            "contact_urgency": "urgency",
-            "development_cost": "cost",
-        }
-        for name, leads in pending.items():
-            names = self._PROSPECT_STORED_RULES[name]
-            ids = set(leads._ids)
-            for lead, row in zip(self, rows, strict=True):
-                if lead.id in ids:
-                    for fname in names:
-                        lead[fname] = row[values[fname]]
-
-    @api.model
-    def _prospect_closing_expressions(self):
-        """Expressions of ``_prospect_evaluate`` reading the column ``id``: the lead
-        is won, open, in a running sequence (flush the enrollments first)."""
-        return {
-            "won": rules.is_won(),
-            "open": rules.is_open(),
-            "running": SQL(
-                """EXISTS (SELECT 1 FROM prospect_sequence_enrollment enrollment
-                            WHERE enrollment.lead_id = lead.id
-                              AND enrollment.state = 'running')"""
-            ),
-        }
 
     def _prospect_evaluate(self, inputs, extra=None, steps=(), **expressions):
         """Evaluate rule expressions of ``rules`` over the current values of these
@@ -1237,31 +1108,30 @@ class CrmLead(models.Model):
             ._stop(reason)
         )
 
-    def _prospect_stop_closed_sequences(self, rows=None):
-        """Won or archived (lost, abandoned) leads are mailed no more. ``rows``:
-        whether each lead is won, open and in a running sequence, if known
-        (``_prospect_compute_rules``)."""
-        if rows is None:
-            self.env["prospect.sequence.enrollment"].flush_model(["lead_id", "state"])
-            rows = self._prospect_evaluate(
-                ["active"],
-                extra={"id": ("int4", [lead._origin.id or None for lead in self])},
-                **self._prospect_closing_expressions(),
+    def _prospect_stop_closed_sequences(self):
+        """Won or archived (lost, abandoned) leads are mailed no more."""
+        won_ids = self.env["crm.stage"]._prospect_get_won_ids()
+        is_won, is_open = rules.is_won(), rules.is_open()
+        closed = {
+            lead.id: is_won.evaluate(values)
+            for lead, values in zip(
+                self, self._prospect_rule_values(["active"], won_ids), strict=True
             )
-        # most leads are in no sequence
-        running = [
-            (lead, row) for lead, row in zip(self, rows, strict=True) if row["running"]
-        ]
-        if not running:
+            if lead.id and not is_open.evaluate(values)
+        }
+        if not closed:
             return
-        won = self.browse(lead.id for lead, row in running if row["won"])
-        archived = self.browse(
-            lead.id for lead, row in running if not row["won"] and not row["open"]
+        # bookkeeping of the closing the user just recorded; most leads are in none
+        running = (
+            self.env["prospect.sequence.enrollment"]
+            .sudo()
+            .search([("lead_id", "in", list(closed)), ("state", "=", "running")])
         )
-        abandoned = archived.filtered("date_abandoned")
-        won._prospect_stop_sequences("won")
-        abandoned._prospect_stop_sequences("abandoned")
-        (archived - abandoned)._prospect_stop_sequences("lost")
+        won = running.filtered(lambda enrollment: closed[enrollment.lead_id.id])
+        abandoned = (running - won).filtered("lead_id.date_abandoned")
+        won._stop("won")
+        abandoned._stop("abandoned")
+        (running - won - abandoned)._stop("lost")
 
     def _prospect_is_from_prospect(self, message):
         """The message comes from the prospect or someone of the prospect's company."""

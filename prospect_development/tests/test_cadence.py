@@ -87,7 +87,7 @@ class TestCadence(ProspectCase):
             (fields.Datetime.now() - timedelta(days=10), lead.id),
         )
         lead.invalidate_recordset(["create_date"])
-        lead._compute_next_contact_date()
+        lead._compute_prospect_rules()
         self.assertEqual(lead.next_contact_date, self.today - timedelta(days=3))
         self.engine._run()
         activity = self._cadence_activities(lead)
