@@ -668,6 +668,11 @@ class CrmLead(models.Model):
             self._prospect_stop_closed_sequences(rows)
         return result
 
+    def unlink(self):
+        # the nightly rescoring takes them out of their customers' sums
+        self.env["prospect.rescore.engine"]._mark_dirty(self.ids)
+        return super().unlink()
+
     def _check_prospect_engine_values(self, vals, creating=False):
         """Tier, revenue, score and advice come from the rescoring engine only: the
         engine's columns that no compute and no message move."""
