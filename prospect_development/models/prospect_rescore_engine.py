@@ -400,8 +400,13 @@ class ProspectRescoreEngine(models.AbstractModel):
     @api.model
     def _mark_dirty(self, lead_ids):
         """Have the next night look at these leads again, for a change their
-        ``write_date`` does not tell (the lead or one of its messages deleted)."""
-        if lead_ids:
+        ``write_date`` does not tell (the lead or one of its messages deleted).
+        Without the table (code newer than the database) there is no state either:
+        the next night is a full pass."""
+        if not lead_ids:
+            return
+        self.env.cr.execute("SELECT to_regclass('prospect_rescore_dirty')")
+        if self.env.cr.fetchone()[0]:
             self.env.cr.execute(
                 SQL(
                     "INSERT INTO prospect_rescore_dirty (lead_id)"
@@ -446,6 +451,7 @@ class ProspectRescoreEngine(models.AbstractModel):
         (or when asked, ``prospect_rescore_full`` in the context). The state this
         run will leave is saved as pending, made current by ``_save_state``."""
         cr = self.env.cr
+        self.init()  # code newer than the database: no state, a full pass
         cr.execute("SELECT state FROM prospect_rescore_state WHERE id = 1")
         row = cr.fetchone()
         last = (row and row[0]) or {}
