@@ -182,9 +182,7 @@ class TestRescoreIncremental(ProspectCase):
         contact = rng.choice(self.contacts)
         contact.parent_id = rng.choice(self.customers - contact.parent_id)
         # a deal lost to a competitor, a won deal deleted
-        rng.choice(open_leads).action_set_lost(
-            lost_reason_id=self.competitor_reason.id
-        )
+        rng.choice(open_leads).action_set_lost(lost_reason_id=self.competitor_reason.id)
         won = self.env["crm.lead"].search(
             [
                 ("stage_id", "=", self.won_stage.id),
