@@ -109,6 +109,9 @@ class ProspectRescoreEngine(models.AbstractModel):
         "prospect_rescore_dirty_customer",
         "prospect_rescore_changed_customer",
         "prospect_rescore_candidate",
+        "prospect_rescore_ranked",
+        "prospect_rescore_floor",
+        "prospect_rescore_scope",
     )
 
     def init(self):
@@ -164,7 +167,7 @@ class ProspectRescoreEngine(models.AbstractModel):
         self._prepare_cadence_matrix()
         state = self._prepare_state(settings, today)
         self._prepare_customer_sums(state, settings, today)
-        self._prepare_customer_tiers(settings, today)
+        self._prepare_customer_tiers(settings, today, state)
         leads = self._prepare_candidates(state, settings, today)
         self._prepare_lead_contacts(settings, today, leads=leads)
         self._prepare_changes(settings, today, leads=leads)
@@ -223,13 +226,23 @@ class ProspectRescoreEngine(models.AbstractModel):
         (``prospect_rescore_touched``)."""
         return SQL("SELECT id FROM prospect_rescore_touched")
 
-    def _prepare_customer_tiers(self, settings, today):
+    def _prepare_customer_tiers(self, settings, today, state=None):
         """Every customer (commercial partner, per company) that bought, has an
         open pipeline, is a key account or lost a deal to a competitor: its revenue
         tier, the tier its weighted open pipeline would give it on the same
         ranking, and how its buying goes (last purchase, usual interval, revenue
         against the window before), from the per-customer sums the night keeps
-        (``_prepare_customer_sums``)."""
+        (``_prepare_customer_sums``).
+
+        A night that is not a full pass (``state``) ranks every customer but
+        judges only those whose row may differ from the last night's
+        (``_prepare_scope``); ``_prepare_candidates`` adds the last night's rows
+        its leads need."""
+        self._prepare_ranking(settings)
+        scope = None
+        if state and not state["full"]:
+            self._prepare_scope(state, today)
+            scope = "prospect_rescore_scope"
         watched = rules.watched_customer(SQL("tier"), SQL("is_key"))
         slipping = SQL(
             "(%s OR %s OR %s)",
@@ -245,29 +258,14 @@ class ProspectRescoreEngine(models.AbstractModel):
             SQL(
                 """
             CREATE TEMPORARY TABLE prospect_customer_tier AS
-            WITH revenue AS (SELECT * FROM prospect_rescore_revenue),
-            ranked AS (
-                SELECT company_key, commercial_id, revenue,
-                       RANK() OVER by_revenue AS rank,
-                       COUNT(*) OVER company AS total
-                  FROM revenue
-                 WHERE revenue > 0
-                WINDOW company AS (PARTITION BY company_key),
-                       by_revenue AS (company ORDER BY revenue DESC)
+            WITH revenue AS (
+                SELECT * FROM prospect_rescore_revenue WHERE %(scope)s
             ),
-            -- what the ranked customers earn at least in each tier and above
-            tier_floor AS (
-                SELECT company_key, MAX(total) AS total,
-                       MIN(revenue) FILTER (WHERE tier = 'super') AS super_min,
-                       MIN(revenue) FILTER (WHERE tier IN ('super', 'large'))
-                           AS large_min,
-                       MIN(revenue) FILTER (WHERE tier IN ('super', 'large', 'medium'))
-                           AS medium_min
-                  FROM (SELECT company_key, revenue, total, %(ranked_tier)s AS tier
-                          FROM ranked) ranked
-                 GROUP BY 1
+            ranked AS (SELECT * FROM prospect_rescore_ranked),
+            tier_floor AS (SELECT * FROM prospect_rescore_floor),
+            account AS (
+                SELECT * FROM prospect_rescore_account WHERE %(scope)s
             ),
-            account AS (SELECT * FROM prospect_rescore_account),
             tiered AS (
                 SELECT COALESCE(revenue.company_key, account.company_key)
                            AS company_key,
@@ -277,7 +275,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                        COALESCE(revenue.revenue_previous, 0) AS revenue_previous,
                        revenue.last_purchase, revenue.usual_interval,
                        ranked.rank, ranked.total,
-                       CASE WHEN ranked.rank IS NOT NULL THEN %(tier)s
+                       CASE WHEN ranked.rank IS NOT NULL THEN ranked.tier
                             WHEN COALESCE(revenue.revenue, 0) <= 0
                                  AND revenue.revenue_before > 0 THEN 'inactive'
                        END AS tier,
@@ -320,12 +318,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                    potential_key AND date_potential_key IS NULL AS becomes_potential
               FROM risk
             """,
-                ranked_tier=rules.revenue_tier(
-                    SQL("ranked.rank"), SQL("ranked.total"), settings
-                ),
-                tier=rules.revenue_tier(
-                    SQL("ranked.rank"), SQL("ranked.total"), settings
-                ),
+                scope=self._customer_filter(scope),
                 projected_tier=rules.tier_reached(
                     SQL("COALESCE(revenue.revenue, 0) + account.weighted"),
                     SQL("tier_floor.super_min"),
@@ -365,6 +358,121 @@ class ProspectRescoreEngine(models.AbstractModel):
             )
         )
 
+    def _prepare_ranking(self, settings):
+        """Every customer that earned in the window, ranked per company
+        (``prospect_rescore_ranked``: rank, total, tier), and what the ranked
+        customers earn at least in each tier and above (``prospect_rescore_floor``):
+        the cut-offs a pipeline is placed by."""
+        self.env.cr.execute(
+            SQL(
+                """
+            CREATE TEMPORARY TABLE prospect_rescore_ranked AS
+            SELECT company_key, commercial_id, revenue, rank, total,
+                   %(tier)s AS tier
+              FROM (SELECT company_key, commercial_id, revenue,
+                           RANK() OVER by_revenue AS rank,
+                           COUNT(*) OVER company AS total
+                      FROM prospect_rescore_revenue
+                     WHERE revenue > 0
+                    WINDOW company AS (PARTITION BY company_key),
+                           by_revenue AS (company ORDER BY revenue DESC)) ranked;
+            CREATE UNIQUE INDEX ON prospect_rescore_ranked (commercial_id, company_key);
+            ANALYZE prospect_rescore_ranked;
+            CREATE TEMPORARY TABLE prospect_rescore_floor AS
+            SELECT company_key, MAX(total) AS total,
+                   MIN(revenue) FILTER (WHERE tier = 'super') AS super_min,
+                   MIN(revenue) FILTER (WHERE tier IN ('super', 'large'))
+                       AS large_min,
+                   MIN(revenue) FILTER (WHERE tier IN ('super', 'large', 'medium'))
+                       AS medium_min
+              FROM prospect_rescore_ranked
+             GROUP BY 1;
+            -- the next night tells by them whose projected tier may move
+            UPDATE prospect_rescore_state
+               SET pending = pending || JSONB_BUILD_OBJECT('floors', (
+                   SELECT COALESCE(JSONB_OBJECT_AGG(company_key::text,
+                              JSONB_BUILD_ARRAY(total, super_min::text,
+                                                large_min::text, medium_min::text)),
+                                   '{}'::jsonb)
+                     FROM prospect_rescore_floor))
+             WHERE id = 1
+            """,
+                tier=rules.revenue_tier(
+                    SQL("ranked.rank"), SQL("ranked.total"), settings
+                ),
+            )
+        )
+
+    def _prepare_scope(self, state, today):
+        """The customers whose row of the customer table may differ from the last
+        night's (``prospect_rescore_scope``): those whose sums changed, whose tier
+        moved on the new ranking, the at-risk and potential key customers of the
+        last night (their ranks and standing leads move with the others), those
+        whose projected tier may move with the cut-offs (their revenue plus
+        pipeline between a cut-off's old and new value), and, when the day moved,
+        the customers whose slipping is watched (recency counts in days)."""
+        floors = ("super_min", "large_min", "medium_min")
+        band = SQL(" OR ").join(
+            SQL(
+                """(new.%(floor)s IS DISTINCT FROM old.%(floor)s
+                    AND (new.%(floor)s IS NULL OR old.%(floor)s IS NULL
+                         OR (COALESCE(revenue.revenue, 0) + account.weighted
+                                 >= LEAST(new.%(floor)s, old.%(floor)s)
+                             AND COALESCE(revenue.revenue, 0) + account.weighted
+                                 < GREATEST(new.%(floor)s, old.%(floor)s))))""",
+                floor=SQL.identifier(floor),
+            )
+            for floor in floors
+        )
+        watched = SQL("FALSE")
+        if today != state["last_today"]:
+            watched = SQL("TRUE")
+        self.env.cr.execute(
+            SQL(
+                """
+            CREATE TEMPORARY TABLE prospect_rescore_scope AS
+            WITH old AS (
+                SELECT floor.key::int4 AS company_key,
+                       (floor.value->>1)::numeric AS super_min,
+                       (floor.value->>2)::numeric AS large_min,
+                       (floor.value->>3)::numeric AS medium_min
+                  FROM prospect_rescore_state state,
+                       JSONB_EACH(state.state->'floors') floor
+                 WHERE state.id = 1
+            )
+            SELECT company_key, commercial_id FROM prospect_rescore_dirty_customer
+             UNION
+            SELECT ranked.company_key, ranked.commercial_id
+              FROM prospect_rescore_ranked ranked
+              LEFT JOIN prospect_rescore_customer customer
+                     ON customer.company_key = ranked.company_key
+                    AND customer.commercial_id = ranked.commercial_id
+             WHERE customer.tier IS DISTINCT FROM ranked.tier
+                OR (%(watched)s AND ranked.tier IN ('super', 'large'))
+             UNION
+            SELECT company_key, commercial_id FROM prospect_rescore_customer
+             WHERE at_risk OR potential_key
+             UNION
+            SELECT company_key, commercial_id FROM prospect_rescore_account
+             WHERE %(watched)s AND is_key
+             UNION
+            SELECT account.company_key, account.commercial_id
+              FROM prospect_rescore_account account
+              LEFT JOIN prospect_rescore_revenue revenue
+                     ON revenue.company_key = account.company_key
+                    AND revenue.commercial_id = account.commercial_id
+              LEFT JOIN prospect_rescore_floor new
+                     ON new.company_key = account.company_key
+              LEFT JOIN old ON old.company_key = account.company_key
+             WHERE account.weighted > 0 AND (%(band)s);
+            CREATE UNIQUE INDEX ON prospect_rescore_scope (commercial_id, company_key);
+            ANALYZE prospect_rescore_scope
+            """,
+                watched=watched,
+                band=band,
+            )
+        )
+
     def _prepare_potential_ranks(self):
         """The rank each potential key customer's pipeline would reach among the
         ranked customers: one more than those that earned strictly more (those
@@ -381,8 +489,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                                    PARTITION BY company_key, value) AS rank
                       FROM (SELECT company_key, commercial_id, revenue AS value,
                                    TRUE AS is_ranked
-                              FROM prospect_customer_tier
-                             WHERE rank IS NOT NULL
+                              FROM prospect_rescore_ranked
                              UNION ALL
                             SELECT company_key, commercial_id, revenue + weighted, FALSE
                               FROM prospect_customer_tier
@@ -852,7 +959,12 @@ class ProspectRescoreEngine(models.AbstractModel):
             SELECT COALESCE(new.company_key, old.company_key) AS company_key,
                    COALESCE(new.commercial_id, old.commercial_id) AS commercial_id
               FROM prospect_customer_tier new
-              FULL JOIN prospect_rescore_customer old
+              -- the customer table holds the customers of the scope only
+              FULL JOIN (SELECT customer.*
+                           FROM prospect_rescore_customer customer
+                           JOIN prospect_rescore_scope scope
+                             ON scope.company_key = customer.company_key
+                            AND scope.commercial_id = customer.commercial_id) old
                      ON old.company_key = new.company_key
                     AND old.commercial_id = new.commercial_id
              WHERE new.commercial_id IS NULL OR old.commercial_id IS NULL
@@ -964,6 +1076,23 @@ class ProspectRescoreEngine(models.AbstractModel):
                 now=self._now(),
                 scored=scored,
             )
+        )
+        # the customers of those leads out of the scope: as the last night left them
+        cr.execute(
+            """
+            INSERT INTO prospect_customer_tier
+            SELECT customer.* FROM prospect_rescore_customer customer
+             WHERE (customer.company_key, customer.commercial_id) IN (
+                   SELECT COALESCE(lead.company_id, 0), partner.commercial_partner_id
+                     FROM prospect_rescore_candidate candidate
+                     JOIN crm_lead lead ON lead.id = candidate.id
+                     JOIN res_partner partner ON partner.id = lead.partner_id)
+               AND NOT EXISTS (
+                   SELECT 1 FROM prospect_rescore_scope scope
+                    WHERE scope.company_key = customer.company_key
+                      AND scope.commercial_id = customer.commercial_id);
+            ANALYZE prospect_customer_tier
+            """
         )
         return SQL("SELECT id FROM prospect_rescore_candidate")
 

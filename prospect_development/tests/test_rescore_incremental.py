@@ -60,6 +60,9 @@ class TestRescoreIncremental(ProspectCase):
         cls._won_deals([(cls.contacts[0], 2500.0)], days_ago=10)
         cls._won_deals([(cls.contacts[1], 4000.0)], days_ago=lookback - 2)
         cls._won_deals([(cls.customers[19], 800.0)], days_ago=-1)
+        # a super customer buying every 9 days, last 18 days ago: slipping tomorrow
+        cls._won_deals([(cls.customers[20], 30000.0)], days_ago=27)
+        cls._won_deals([(cls.customers[20], 30000.0)], days_ago=18)
         # open pipelines, big enough for some to make potential key customers
         cls.leads = cls.env["crm.lead"]
         today = cls.today
