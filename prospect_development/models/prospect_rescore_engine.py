@@ -69,6 +69,7 @@ STATE_TABLES = (
     "prospect_rescore_pipeline",
     "prospect_rescore_revenue",
     "prospect_rescore_account",
+    "prospect_rescore_value",
     "prospect_rescore_customer",
     # what a run saves when it completes (``_save_state``)
     "prospect_rescore_customer_next",
@@ -405,32 +406,16 @@ class ProspectRescoreEngine(models.AbstractModel):
 
     def _prepare_scope(self, state, today):
         """The customers whose row of the customer table may differ from the last
-        night's (``prospect_rescore_scope``): those whose sums changed, whose tier
-        moved on the new ranking, the at-risk and potential key customers of the
-        last night (their ranks and standing leads move with the others), those
-        whose projected tier may move with the cut-offs (their revenue plus
-        pipeline between a cut-off's old and new value), and, when the day moved,
-        the customers whose slipping is watched (recency counts in days)."""
-        floors = ("super_min", "large_min", "medium_min")
-        band = SQL(" OR ").join(
-            SQL(
-                """(new.%(floor)s IS DISTINCT FROM old.%(floor)s
-                    AND (new.%(floor)s IS NULL OR old.%(floor)s IS NULL
-                         OR (COALESCE(revenue.revenue, 0) + account.weighted
-                                 >= LEAST(new.%(floor)s, old.%(floor)s)
-                             AND COALESCE(revenue.revenue, 0) + account.weighted
-                                 < GREATEST(new.%(floor)s, old.%(floor)s))))""",
-                floor=SQL.identifier(floor),
-            )
-            for floor in floors
-        )
-        watched = SQL("FALSE")
-        if today != state["last_today"]:
-            watched = SQL("TRUE")
-        self.env.cr.execute(
-            SQL(
-                """
-            CREATE TEMPORARY TABLE prospect_rescore_scope AS
+        night's (``prospect_rescore_scope``): those whose sums changed; the
+        at-risk and potential key customers of the last night (their ranks and
+        standing leads move with the others); those a moved cut-off may move (a
+        ranked customer's tier is the highest whose cut-off its revenue reaches,
+        its projected tier the same for its revenue plus pipeline: those between a
+        cut-off's old and new value); and, when the day moved, the customers whose
+        slipping is watched (recency counts in days)."""
+        cr = self.env.cr
+        cr.execute(
+            """
             WITH old AS (
                 SELECT floor.key::int4 AS company_key,
                        (floor.value->>1)::numeric AS super_min,
@@ -440,36 +425,63 @@ class ProspectRescoreEngine(models.AbstractModel):
                        JSONB_EACH(state.state->'floors') floor
                  WHERE state.id = 1
             )
+            SELECT COALESCE(new.company_key, old.company_key),
+                   old.super_min, new.super_min, old.large_min, new.large_min,
+                   old.medium_min, new.medium_min
+              FROM prospect_rescore_floor new
+              FULL JOIN old ON old.company_key = new.company_key
+            """
+        )
+        # a cut-off none reaches (no customer in the tier) is infinite
+        revenue_bands, value_bands = [], []
+        for company_key, *values in cr.fetchall():
+            for old, new in zip(values[0::2], values[1::2], strict=True):
+                if old == new:
+                    continue
+                known = [value for value in (old, new) if value is not None]
+                low = min(known)
+                high = max(known) if len(known) == 2 else None
+                for column, bands in (
+                    ("revenue", revenue_bands),
+                    ("value", value_bands),
+                ):
+                    bands.append(
+                        SQL(
+                            "(company_key = %s AND %s >= %s AND %s < %s)",
+                            company_key,
+                            SQL.identifier(column),
+                            low,
+                            SQL.identifier(column),
+                            high if high is not None else SQL("'infinity'"),
+                        )
+                    )
+        day_moved = today != state["last_today"]
+        cr.execute(
+            SQL(
+                """
+            CREATE TEMPORARY TABLE prospect_rescore_scope AS
             SELECT company_key, commercial_id FROM prospect_rescore_dirty_customer
-             UNION
-            SELECT ranked.company_key, ranked.commercial_id
-              FROM prospect_rescore_ranked ranked
-              LEFT JOIN prospect_rescore_customer customer
-                     ON customer.company_key = ranked.company_key
-                    AND customer.commercial_id = ranked.commercial_id
-             WHERE customer.tier IS DISTINCT FROM ranked.tier
-                OR (%(watched)s AND ranked.tier IN ('super', 'large'))
              UNION
             SELECT company_key, commercial_id FROM prospect_rescore_customer
              WHERE at_risk OR potential_key
              UNION
-            SELECT company_key, commercial_id FROM prospect_rescore_account
-             WHERE %(watched)s AND is_key
+            SELECT company_key, commercial_id FROM prospect_rescore_revenue
+             WHERE revenue > 0 AND (%(revenue_bands)s)
              UNION
-            SELECT account.company_key, account.commercial_id
-              FROM prospect_rescore_account account
-              LEFT JOIN prospect_rescore_revenue revenue
-                     ON revenue.company_key = account.company_key
-                    AND revenue.commercial_id = account.commercial_id
-              LEFT JOIN prospect_rescore_floor new
-                     ON new.company_key = account.company_key
-              LEFT JOIN old ON old.company_key = account.company_key
-             WHERE account.weighted > 0 AND (%(band)s);
+            SELECT company_key, commercial_id FROM prospect_rescore_value
+             WHERE %(value_bands)s
+             UNION
+            SELECT company_key, commercial_id FROM prospect_rescore_ranked
+             WHERE %(day_moved)s AND tier IN ('super', 'large')
+             UNION
+            SELECT company_key, commercial_id FROM prospect_rescore_account
+             WHERE %(day_moved)s AND is_key;
             CREATE UNIQUE INDEX ON prospect_rescore_scope (commercial_id, company_key);
             ANALYZE prospect_rescore_scope
             """,
-                watched=watched,
-                band=band,
+                revenue_bands=SQL(" OR ").join(revenue_bands) or SQL("FALSE"),
+                value_bands=SQL(" OR ").join(value_bands) or SQL("FALSE"),
+                day_moved=day_moved,
             )
         )
 
@@ -759,6 +771,13 @@ class ProspectRescoreEngine(models.AbstractModel):
                 CREATE TABLE prospect_rescore_account AS %(account)s;
                 CREATE UNIQUE INDEX ON prospect_rescore_account
                        (commercial_id, company_key);
+                CREATE INDEX ON prospect_rescore_revenue (company_key, revenue);
+                DROP TABLE IF EXISTS prospect_rescore_value;
+                CREATE TABLE prospect_rescore_value AS %(value)s;
+                CREATE UNIQUE INDEX ON prospect_rescore_value
+                       (commercial_id, company_key);
+                CREATE INDEX ON prospect_rescore_value (company_key, value);
+                ANALYZE prospect_rescore_value;
                 ANALYZE prospect_rescore_purchase;
                 ANALYZE prospect_rescore_pipeline;
                 ANALYZE prospect_rescore_revenue;
@@ -768,6 +787,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                     pipeline=self._pipeline_query(),
                     revenue=self._revenue_query(settings, today),
                     account=self._account_query(),
+                    value=self._value_query(),
                 )
             )
             return
@@ -902,14 +922,42 @@ class ProspectRescoreEngine(models.AbstractModel):
             INSERT INTO prospect_rescore_revenue %(revenue)s;
             DELETE FROM prospect_rescore_account
              WHERE %(customers)s;
-            INSERT INTO prospect_rescore_account %(account)s
+            INSERT INTO prospect_rescore_account %(account)s;
+            DELETE FROM prospect_rescore_value
+             WHERE %(customers)s;
+            INSERT INTO prospect_rescore_value %(value)s
             """,
                 customers=self._customer_filter("prospect_rescore_dirty_customer"),
                 revenue=self._revenue_query(
                     settings, today, "prospect_rescore_dirty_customer"
                 ),
                 account=self._account_query("prospect_rescore_dirty_customer"),
+                value=self._value_query("prospect_rescore_dirty_customer"),
             )
+        )
+
+    def _value_query(self, customers=None):
+        """What each customer with an open pipeline would earn with it (revenue
+        plus weighted pipeline, ``prospect_rescore_value``): the value its
+        projected tier is placed by, indexed to find those a moved cut-off may
+        move."""
+        return SQL(
+            """
+            SELECT account.company_key, account.commercial_id,
+                   COALESCE(revenue.revenue, 0) + account.weighted AS value
+              FROM prospect_rescore_account account
+              LEFT JOIN prospect_rescore_revenue revenue
+                     ON revenue.company_key = account.company_key
+                    AND revenue.commercial_id = account.commercial_id
+             WHERE account.weighted > 0 AND %(customers)s
+            """,
+            customers=SQL(
+                "(account.company_key, account.commercial_id) IN"
+                " (SELECT company_key, commercial_id FROM %s)",
+                SQL.identifier(customers),
+            )
+            if customers
+            else SQL("TRUE"),
         )
 
     def _customer_outcome(self, alias):
@@ -1044,13 +1092,6 @@ class ProspectRescoreEngine(models.AbstractModel):
              UNION
             SELECT id FROM prospect_rescore_touched
              UNION
-            SELECT lead.id
-              FROM prospect_rescore_changed_customer customer
-              JOIN res_partner partner
-                ON partner.commercial_partner_id = customer.commercial_id
-              JOIN crm_lead lead ON lead.partner_id = partner.id
-               AND COALESCE(lead.company_id, 0) = customer.company_key
-             UNION
             SELECT message.res_id FROM mail_message message
              WHERE message.model = 'crm.lead'
                AND (message.create_date >= %(since)s
@@ -1067,8 +1108,7 @@ class ProspectRescoreEngine(models.AbstractModel):
             SELECT event.lead_id FROM prospect_engagement_event event
              WHERE %(scored)s OR event.create_date >= %(since)s
                 OR event.write_date >= %(since)s;
-            CREATE UNIQUE INDEX ON prospect_rescore_candidate (id);
-            ANALYZE prospect_rescore_candidate
+            CREATE UNIQUE INDEX ON prospect_rescore_candidate (id)
             """,
                 dated=SQL(" OR ").join(SQL("(%s)", condition) for condition in dated),
                 since=since,
@@ -1077,7 +1117,8 @@ class ProspectRescoreEngine(models.AbstractModel):
                 scored=scored,
             )
         )
-        # the customers of those leads out of the scope: as the last night left them
+        # the customers of those leads out of the scope: as the last night left
+        # them; then the leads of the customers whose row changed
         cr.execute(
             """
             INSERT INTO prospect_customer_tier
@@ -1091,7 +1132,16 @@ class ProspectRescoreEngine(models.AbstractModel):
                    SELECT 1 FROM prospect_rescore_scope scope
                     WHERE scope.company_key = customer.company_key
                       AND scope.commercial_id = customer.commercial_id);
-            ANALYZE prospect_customer_tier
+            ANALYZE prospect_customer_tier;
+            INSERT INTO prospect_rescore_candidate
+            SELECT lead.id
+              FROM prospect_rescore_changed_customer customer
+              JOIN res_partner partner
+                ON partner.commercial_partner_id = customer.commercial_id
+              JOIN crm_lead lead ON lead.partner_id = partner.id
+               AND COALESCE(lead.company_id, 0) = customer.company_key
+                ON CONFLICT DO NOTHING;
+            ANALYZE prospect_rescore_candidate
             """
         )
         return SQL("SELECT id FROM prospect_rescore_candidate")
@@ -1504,9 +1554,10 @@ class ProspectRescoreEngine(models.AbstractModel):
                 ),
             )
         )
+        # the statistics of the ids are all the batches need
         self.env.cr.execute(
             "CREATE UNIQUE INDEX ON prospect_lead_change (id);"
-            " ANALYZE prospect_lead_change"
+            " ANALYZE prospect_lead_change (id)"
         )
 
     def _batch_bounds(self, batch_size):
