@@ -191,6 +191,16 @@ class ProspectRescoreEngine(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
+    def _among(self, column, ids):
+        """SQL: ``column`` is one of the ids the query ``ids`` returns (TRUE
+        without a query). The ids are read first, into an array: the planner then
+        fetches those rows by index, rather than scanning a whole table to join
+        them."""
+        if not ids:
+            return SQL("TRUE")
+        return SQL("%s = ANY(ARRAY(%s))", SQL(column), ids)
+
+    @api.model
     def _purchases_query(self, end=None, sources=None):
         """Every purchase of a customer (before ``end`` when given): ``source_id,
         company_key, commercial_id, day, amount`` (refunds negative).
@@ -217,7 +227,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                AND %(sources)s
             """,
             end=end or "infinity",
-            sources=SQL("lead.id IN (%s)", sources) if sources else SQL("TRUE"),
+            sources=self._among("lead.id", sources),
         )
 
     @api.model
@@ -661,7 +671,7 @@ class ProspectRescoreEngine(models.AbstractModel):
             is_open=rules.is_open(),
             is_lost=rules.is_lost(),
             key_account=rules.key_account(),
-            leads=SQL("lead.id IN (%s)", leads) if leads else SQL("TRUE"),
+            leads=self._among("lead.id", leads),
         )
 
     def _customer_filter(self, customers):
@@ -1131,7 +1141,11 @@ class ProspectRescoreEngine(models.AbstractModel):
                AND NOT EXISTS (
                    SELECT 1 FROM prospect_rescore_scope scope
                     WHERE scope.company_key = customer.company_key
-                      AND scope.commercial_id = customer.commercial_id);
+                      AND scope.commercial_id = customer.commercial_id)
+            """
+        )
+        cr.execute(
+            """
             ANALYZE prospect_customer_tier;
             INSERT INTO prospect_rescore_candidate
             SELECT lead.id
@@ -1140,6 +1154,12 @@ class ProspectRescoreEngine(models.AbstractModel):
                 ON partner.commercial_partner_id = customer.commercial_id
               JOIN crm_lead lead ON lead.partner_id = partner.id
                AND COALESCE(lead.company_id, 0) = customer.company_key
+             -- their leads by their partners, not a scan of every lead
+             WHERE lead.partner_id = ANY(ARRAY(
+                   SELECT partner.id
+                     FROM prospect_rescore_changed_customer customer
+                     JOIN res_partner partner
+                       ON partner.commercial_partner_id = customer.commercial_id))
                 ON CONFLICT DO NOTHING;
             ANALYZE prospect_rescore_candidate
             """
@@ -1246,9 +1266,9 @@ class ProspectRescoreEngine(models.AbstractModel):
             """,
             comment=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment"),
             now=self._now(),
-            messages=SQL("message.res_id IN (%s)", leads) if leads else SQL("TRUE"),
-            events=SQL("event.opportunity_id IN (%s)", leads) if leads else SQL("TRUE"),
-            cards=SQL("card.lead_id IN (%s)", leads) if leads else SQL("TRUE"),
+            messages=self._among("message.res_id", leads),
+            events=self._among("event.opportunity_id", leads),
+            cards=self._among("card.lead_id", leads),
         )
 
     @api.model
@@ -1382,7 +1402,7 @@ class ProspectRescoreEngine(models.AbstractModel):
             """,
                 events=self._behaviour_events_query(leads),
                 score=rules.score_of_events(self._score_day(), settings),
-                leads=SQL("event.lead_id IN (%s)", leads) if leads else SQL("TRUE"),
+                leads=self._among("event.lead_id", leads),
             )
         )
         self.env.cr.execute(
@@ -1535,7 +1555,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                 abandon=rules.abandon(SQL("planned.is_open"), silence, too_costly),
                 threshold=settings["score_threshold"],
                 today=today,
-                leads=SQL("lead.id IN (%s)", leads) if leads else SQL("TRUE"),
+                leads=self._among("lead.id", leads),
                 old_values=SQL(", ").join(
                     SQL(
                         "lead.%s AS %s",
@@ -1595,6 +1615,10 @@ class ProspectRescoreEngine(models.AbstractModel):
                  WHERE lead.id = change.id
                    AND change.id BETWEEN %(low)s AND %(high)s
                    AND old.write_date IS NOT DISTINCT FROM change.write_date
+                   -- the batch's leads by their ids, not a scan of every lead
+                   AND old.id = ANY(ARRAY(
+                       SELECT id FROM prospect_lead_change
+                        WHERE id BETWEEN %(low)s AND %(high)s))
              RETURNING lead.id, lead.company_id, lead.user_id, lead.team_id,
                        old.pyramid_revenue IS NOT NULL AS was_scored,
                        old.pyramid_tier AS old_tier, lead.pyramid_tier AS new_tier,

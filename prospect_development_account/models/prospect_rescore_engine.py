@@ -30,7 +30,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                AND %(sources)s
             """,
             end=end or "infinity",
-            sources=SQL("move.id IN (%s)", sources) if sources else SQL("TRUE"),
+            sources=self._among("move.id", sources),
         )
 
     @api.model
