@@ -387,7 +387,6 @@ class ProspectRescoreEngine(models.AbstractModel):
                      WHERE revenue > 0
                     WINDOW company AS (PARTITION BY company_key),
                            by_revenue AS (company ORDER BY revenue DESC)) ranked;
-            CREATE UNIQUE INDEX ON prospect_rescore_ranked (commercial_id, company_key);
             ANALYZE prospect_rescore_ranked;
             CREATE TEMPORARY TABLE prospect_rescore_floor AS
             SELECT company_key, MAX(total) AS total,
@@ -679,10 +678,13 @@ class ProspectRescoreEngine(models.AbstractModel):
         ``company_key, commercial_id``), or TRUE for all."""
         if not customers:
             return SQL("TRUE")
+        table = SQL.identifier(customers)
+        # the commercial partners first, as an array: fetched by index
         return SQL(
-            "(company_key, commercial_id) IN"
-            " (SELECT company_key, commercial_id FROM %s)",
-            SQL.identifier(customers),
+            "(%s AND (company_key, commercial_id) IN"
+            " (SELECT company_key, commercial_id FROM %s))",
+            self._among("commercial_id", SQL("SELECT commercial_id FROM %s", table)),
+            table,
         )
 
     def _revenue_query(self, settings, today, customers=None):
@@ -962,8 +964,12 @@ class ProspectRescoreEngine(models.AbstractModel):
              WHERE account.weighted > 0 AND %(customers)s
             """,
             customers=SQL(
-                "(account.company_key, account.commercial_id) IN"
-                " (SELECT company_key, commercial_id FROM %s)",
+                "(%s AND (account.company_key, account.commercial_id) IN"
+                " (SELECT company_key, commercial_id FROM %s))",
+                self._among(
+                    "account.commercial_id",
+                    SQL("SELECT commercial_id FROM %s", SQL.identifier(customers)),
+                ),
                 SQL.identifier(customers),
             )
             if customers
