@@ -386,7 +386,15 @@ class ProspectRescoreEngine(models.AbstractModel):
                       FROM prospect_rescore_revenue
                      WHERE revenue > 0
                     WINDOW company AS (PARTITION BY company_key),
-                           by_revenue AS (company ORDER BY revenue DESC)) ranked;
+                           by_revenue AS (company ORDER BY revenue DESC)) ranked
+            """,
+                tier=rules.revenue_tier(
+                    SQL("ranked.rank"), SQL("ranked.total"), settings
+                ),
+            )
+        )
+        self.env.cr.execute(
+            """
             ANALYZE prospect_rescore_ranked;
             CREATE TEMPORARY TABLE prospect_rescore_floor AS
             SELECT company_key, MAX(total) AS total,
@@ -406,11 +414,7 @@ class ProspectRescoreEngine(models.AbstractModel):
                                    '{}'::jsonb)
                      FROM prospect_rescore_floor))
              WHERE id = 1
-            """,
-                tier=rules.revenue_tier(
-                    SQL("ranked.rank"), SQL("ranked.total"), settings
-                ),
-            )
+            """
         )
 
     def _prepare_scope(self, state, today):
