@@ -1151,7 +1151,15 @@ class ProspectRescoreEngine(models.AbstractModel):
                AND NOT EXISTS (
                    SELECT 1 FROM prospect_rescore_scope scope
                     WHERE scope.company_key = customer.company_key
-                      AND scope.commercial_id = customer.commercial_id)
+                      AND scope.commercial_id = customer.commercial_id);
+            -- their rank on tonight's ranking, which a tier move records
+            UPDATE prospect_customer_tier customer
+               SET rank = ranked.rank, total = ranked.total
+              FROM prospect_rescore_ranked ranked
+             WHERE ranked.company_key = customer.company_key
+               AND ranked.commercial_id = customer.commercial_id
+               AND (customer.rank, customer.total)
+                   IS DISTINCT FROM (ranked.rank, ranked.total)
             """
         )
         cr.execute(

@@ -80,6 +80,8 @@ class TestRescoreIncremental(ProspectCase):
         cls.leads[3].key_account_colour = "red"
         cls.leads[7].key_account_colour = "black"
         cls.leads |= cls._open_lead("No partner", need_status="clear")
+        # a lead (not an opportunity: it weighs nothing in its customer's row)
+        cls.walk_in = cls._open_lead("Walk-in", type="lead")
         # answers and touches at various ages: scores decay, silences grow long
         for i, lead in enumerate(cls.leads[:12]):
             cls._message(lead, days_ago=[0, 3, 15, 60][i % 4], answer=i % 3 == 0)
@@ -146,16 +148,31 @@ class TestRescoreIncremental(ProspectCase):
         self.engine.with_context(prospect_now=now, prospect_rescore_full=True)._run()
         self.assertTrue(self._state()["full"])
 
+    def _history(self):
+        """The tier and grade moves recorded, with what they record."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT lead_id, kind, old_value, new_value, revenue, rank,
+                   customer_count, days_to_close, date
+              FROM prospect_lead_history
+             ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+            """
+        )
+        return self.env.cr.fetchall()
+
     def _night(self, now):
-        """The incremental night on ``now``, then a full pass on the same day:
-        the full pass finds nothing left to write."""
+        """The incremental night on ``now`` leaves every lead, and records every
+        move, as a full pass from the same state would."""
+        savepoint = self.env.cr.savepoint()
         self.engine.with_context(prospect_now=now)._run()
         self.assertFalse(self._state()["full"], "the night was incremental")
-        incremental = self._values()
-        written = self.engine.with_context(
-            prospect_now=now, prospect_rescore_full=True
-        )._run()
-        full = self._values()
+        incremental, incremental_history = self._values(), self._history()
+        savepoint.rollback()
+        self.env.invalidate_all()
+        self.engine.with_context(prospect_now=now, prospect_rescore_full=True)._run()
+        full, full_history = self._values(), self._history()
+        savepoint.close(rollback=False)
         differences = {
             lead_id: [
                 (column, incremental[lead_id][i], values[i])
@@ -166,7 +183,7 @@ class TestRescoreIncremental(ProspectCase):
             if incremental.get(lead_id) != values
         }
         self.assertEqual(differences, {})
-        self.assertEqual(written, 0)
+        self.assertEqual(incremental_history, full_history)
 
     def _change(self, rng, now):
         """A night's worth of what users do, drawn at random."""
@@ -181,6 +198,8 @@ class TestRescoreIncremental(ProspectCase):
         lead.date_deadline = fields.Date.to_date(now) + timedelta(
             days=rng.choice([30, 31, 90, 91])
         )
+        # the lead turns out to come from a customer: it takes its tier
+        self.walk_in.partner_id = rng.choice(self.customers)
         # a contact moves to another company, with its purchases
         contact = rng.choice(self.contacts)
         contact.parent_id = rng.choice(self.customers - contact.parent_id)
