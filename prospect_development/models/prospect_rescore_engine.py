@@ -547,6 +547,15 @@ class ProspectRescoreEngine(models.AbstractModel):
                 )
             )
 
+    @api.model
+    def _request_full_pass(self):
+        """Make the next night a full pass (data changed behind the ORM's back)."""
+        self.env.cr.execute("SELECT to_regclass('prospect_rescore_state')")
+        if self.env.cr.fetchone()[0]:
+            self.env.cr.execute(
+                "UPDATE prospect_rescore_state SET state = state - 'hash'"
+            )
+
     def _state_hash(self, settings):
         """A digest of everything a value of every lead depends on besides the
         records: the settings, the cadence matrix, the score rules, which stages

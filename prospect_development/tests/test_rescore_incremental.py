@@ -245,7 +245,8 @@ class TestRescoreIncremental(ProspectCase):
         self._set_params(tier_super_pct=20)
         self.engine.with_context(prospect_now=now)._run()
         self.assertTrue(self._state()["full"])
-        # and so does a cadence rule, or a week without a full pass
+        # and so does a cadence rule, a week without a full pass, the predictive
+        # scoring
         self.engine.with_context(prospect_now=now)._run()
         self.assertFalse(self._state()["full"])
         self.env["prospect.cadence.rule"].create({"interval_days": 3})
@@ -253,5 +254,11 @@ class TestRescoreIncremental(ProspectCase):
         self.assertTrue(self._state()["full"])
         self.engine.with_context(prospect_now=now + timedelta(days=6))._run()
         self.assertFalse(self._state()["full"])
+        self.engine.with_context(prospect_now=now + timedelta(days=7))._run()
+        self.assertTrue(self._state()["full"])
+        # the predictive scoring writes probabilities behind the ORM's back
+        self.engine.with_context(prospect_now=now + timedelta(days=7))._run()
+        self.assertFalse(self._state()["full"])
+        self.env["crm.lead"]._update_automated_probabilities()
         self.engine.with_context(prospect_now=now + timedelta(days=7))._run()
         self.assertTrue(self._state()["full"])
