@@ -797,6 +797,10 @@ class ProspectRescoreEngine(models.AbstractModel):
                 CREATE UNIQUE INDEX ON prospect_rescore_account
                        (commercial_id, company_key);
                 CREATE INDEX ON prospect_rescore_revenue (company_key, revenue);
+                -- the ranking, read in its order: no sort
+                CREATE INDEX ON prospect_rescore_revenue
+                       (company_key, revenue DESC) INCLUDE (commercial_id)
+                 WHERE revenue > 0;
                 DROP TABLE IF EXISTS prospect_rescore_value;
                 CREATE TABLE prospect_rescore_value AS %(value)s;
                 CREATE UNIQUE INDEX ON prospect_rescore_value
