@@ -93,6 +93,13 @@ class ProspectRescoreEngine(models.AbstractModel):
     grade moves are recorded in ``prospect.lead.history`` by the same statement that
     writes them. Every value comes from the rules of ``rules``, which the live
     computes of ``crm.lead`` evaluate too.
+
+    A night after a completed run is incremental: the per-customer sums are kept
+    from night to night (``STATE_TABLES``) and refreshed where their sources
+    changed, only the customers whose row may move are judged, and only the leads
+    that may have changed are passed over (``_prepare_state``); it leaves every
+    lead as a full pass would, which runs on the first night, weekly, and when the
+    rules or settings changed.
     """
 
     _name = "prospect.rescore.engine"
