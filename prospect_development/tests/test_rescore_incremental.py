@@ -80,6 +80,18 @@ class TestRescoreIncremental(ProspectCase):
         cls.leads[3].key_account_colour = "red"
         cls.leads[7].key_account_colour = "black"
         cls.leads |= cls._open_lead("No partner", need_status="clear")
+        # customers deleted along the nights (their leads keep no partner)
+        cls.doomed = cls.env["res.partner"].create(
+            [{"name": f"Gone {i}", "is_company": True} for i in range(4)]
+        )
+        for i, partner in enumerate(cls.doomed):
+            cls._won_deals([(partner, 50000.0 * (i + 1))], days_ago=40)
+            cls.leads |= cls._open_lead(
+                f"Open {partner.name}",
+                partner_id=partner.id,
+                expected_revenue=200000,
+                probability=80,
+            )
         # a lead (not an opportunity: it weighs nothing in its customer's row)
         cls.walk_in = cls._open_lead("Walk-in", type="lead")
         # answers and touches at various ages: scores decay, silences grow long
@@ -187,7 +199,9 @@ class TestRescoreIncremental(ProspectCase):
 
     def _change(self, rng, now):
         """A night's worth of what users do, drawn at random."""
-        open_leads = self.leads.exists().filtered("active")
+        open_leads = self.leads.exists().filtered(
+            lambda lead: lead.active and lead.partner_id
+        )
         customer = rng.choice(self.customers)
         self._won_deals([(customer, rng.choice([500.0, 9000.0, 90000.0]))], 0)
         for lead in rng.sample(list(open_leads), 2):
@@ -212,6 +226,10 @@ class TestRescoreIncremental(ProspectCase):
             ]
         )
         rng.choice(won).unlink()
+        # a customer deleted: its leads lose their partner, not their write date
+        doomed = self.doomed.exists()
+        if doomed:
+            doomed[0].unlink()
         # a deleted answer
         message = self.env["mail.message"].search(
             [("model", "=", "crm.lead"), ("res_id", "in", open_leads.ids)], limit=1
