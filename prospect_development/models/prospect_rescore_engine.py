@@ -1052,7 +1052,8 @@ class ProspectRescoreEngine(models.AbstractModel):
                            FROM prospect_rescore_customer customer
                            JOIN prospect_rescore_scope scope
                              ON scope.company_key = customer.company_key
-                            AND scope.commercial_id = customer.commercial_id) old
+                            AND scope.commercial_id = customer.commercial_id
+                          WHERE %(in_scope)s) old
                      ON old.company_key = new.company_key
                     AND old.commercial_id = new.commercial_id
              WHERE new.commercial_id IS NULL OR old.commercial_id IS NULL
@@ -1068,6 +1069,10 @@ class ProspectRescoreEngine(models.AbstractModel):
             """,
                 new=self._customer_outcome("new"),
                 old=self._customer_outcome("old"),
+                in_scope=self._among(
+                    "customer.commercial_id",
+                    SQL("SELECT commercial_id FROM prospect_rescore_scope"),
+                ),
             )
         )
         since, last_today = state["since"], state["last_today"]
