@@ -61,11 +61,12 @@ class MailMessage(models.Model):
         return super().create(vals_list)
 
     def unlink(self):
-        # the nightly rescoring counts the contacts of their leads again
+        # the nightly rescoring counts the contacts of their leads again (read as
+        # superuser: bookkeeping, whoever may delete the message)
         self.env["prospect.rescore.engine"]._mark_dirty(
             {
                 message.res_id
-                for message in self
+                for message in self.sudo()
                 if message.model == "crm.lead" and message.res_id
             }
         )
