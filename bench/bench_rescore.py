@@ -8,8 +8,11 @@ then prints, from one run:
   written, beside the raw-SQL floor (one ``RANK()`` + one ``UPDATE`` writing the same
   tiers, rolled back) and a per-record ORM implementation timed on a sample and
   extrapolated;
-- the steady state: the next night, with about 1 % of the customers changed;
-- a run with nothing changed.
+- the steady state: the next night, with about 1 % of the customers changed,
+  incremental (the night reads only what changed since the last run);
+- a run with nothing changed, incremental;
+- a full pass with nothing changed (what a night costs when the settings changed,
+  and once a week).
 
 Usage (Odoo 18 importable by python3 or $ODOO_PYTHON; PostgreSQL running):
     python3 bench/bench_rescore.py [--leads 1000000] [--partners 300000] [--keep]
@@ -262,6 +265,10 @@ def main():
         written, idle_time, idle_mem = timed(engine._run)
         cr.commit()
         rows.append(("nothing changed", idle_time, written, idle_mem))
+        full = engine.with_context(prospect_rescore_full=True)
+        written, full_time, full_mem = timed(full._run)
+        cr.commit()
+        rows.append(("full pass, nothing changed", full_time, written, full_mem))
         # last: its record cache would hide the engine's memory peak
         sample, orm_time, _ = timed(lambda: orm_per_record(env, args.sample))
         cr.rollback()

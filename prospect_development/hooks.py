@@ -1,6 +1,7 @@
+from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
 
-from .models.prospect_rescore_engine import ENGINE_COLUMNS
+from .models.prospect_rescore_engine import ENGINE_COLUMNS, STATE_TABLES
 
 
 def pre_init_hook(env):
@@ -17,3 +18,10 @@ def post_init_hook(env):
     """Rank the existing customers and grade the existing leads at once, in SQL,
     within the install's transaction."""
     env["prospect.rescore.engine"]._run(auto_commit=False)
+
+
+def uninstall_hook(env):
+    """Drop the tables the rescoring engine keeps from one night to the next: no
+    model owns them."""
+    for table in STATE_TABLES:
+        env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))

@@ -693,6 +693,16 @@ class CrmLead(models.Model):
             self._prospect_stop_closed_sequences()
         return result
 
+    def unlink(self):
+        # the nightly rescoring takes them out of their customers' sums
+        self.env["prospect.rescore.engine"]._mark_dirty(self.ids)
+        return super().unlink()
+
+    def _update_automated_probabilities(self):
+        # probabilities written by SQL, without write_date: a full pass reads them
+        self.env["prospect.rescore.engine"]._request_full_pass()
+        return super()._update_automated_probabilities()
+
     def _check_prospect_engine_values(self, vals, creating=False):
         """Tier, revenue, score and advice come from the rescoring engine only: the
         engine's columns that no compute and no message move."""

@@ -59,3 +59,15 @@ class MailMessage(models.Model):
             ):
                 vals["prospect_auto_reply"] = True
         return super().create(vals_list)
+
+    def unlink(self):
+        # the nightly rescoring counts the contacts of their leads again (read as
+        # superuser: bookkeeping, whoever may delete the message)
+        self.env["prospect.rescore.engine"]._mark_dirty(
+            {
+                message.res_id
+                for message in self.sudo()
+                if message.model == "crm.lead" and message.res_id
+            }
+        )
+        return super().unlink()

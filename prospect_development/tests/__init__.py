@@ -5,6 +5,7 @@ from . import test_crm_lead
 from . import test_handover
 from . import test_rescore
 from . import test_rescore_engine
+from . import test_rescore_incremental
 from . import test_rules
 from . import test_security
 from . import test_settings

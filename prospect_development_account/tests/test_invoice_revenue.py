@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -120,3 +121,43 @@ class TestInvoiceRevenue(AccountTestInvoicingCommon):
         )
         self.env["crm.lead"]._action_prospect_rescore()
         self.assertFalse(lead.prospect_at_risk)
+
+    def test_incremental_night_follows_the_invoices(self):
+        """A night after a completed run reads the invoices saved since: one
+        posted, one reset to draft; it leaves the leads as a full pass would."""
+        engine = self.env["prospect.rescore.engine"]
+        engine._run()
+        self.env.flush_all()
+        # everything so far looks saved before the last run
+        for table in ("crm_lead", "res_partner", "account_move", "mail_message"):
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET write_date = write_date - INTERVAL '2 days',"
+                    " create_date = create_date - INTERVAL '2 days'",
+                    SQL.identifier(table),
+                )
+            )
+        self.env.invalidate_all()
+        engine.with_context(prospect_rescore_full=True)._run()
+        dealer_invoice = self.env["account.move"].search(
+            [("partner_id", "=", self.dealer.id), ("state", "=", "draft")]
+        )
+        dealer_invoice.action_post()
+        refunded_invoice = self.env["account.move"].search(
+            [
+                ("partner_id", "=", self.refunded.id),
+                ("move_type", "=", "out_refund"),
+            ]
+        )
+        refunded_invoice.button_draft()
+        engine._run()
+        self.env.cr.execute("SELECT state->>'full' FROM prospect_rescore_state")
+        self.assertEqual(self.env.cr.fetchone()[0], "false", "an incremental night")
+        whale, refunded, dealer = self.leads
+        self.assertEqual(dealer.pyramid_revenue, 5000.0)
+        self.assertEqual(refunded.pyramid_revenue, 800.0)
+        self.assertEqual(
+            engine.with_context(prospect_rescore_full=True)._run(),
+            0,
+            "the full pass finds nothing left to write",
+        )
