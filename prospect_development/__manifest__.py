@@ -2,7 +2,7 @@
     "name": "Prospect Development",
     "summary": "Customer pyramid, A-E grades, key-account colours, contact cadence "
     "and abandonment advice on Odoo CRM",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "author": "Prospect Development",
     "website": "https://github.com/prospect-development/prospect-development",

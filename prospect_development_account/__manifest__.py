@@ -1,7 +1,7 @@
 {
     "name": "Prospect Development - Invoicing",
     "summary": "Rank the customer pyramid by posted invoices net of refunds",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "author": "Prospect Development",
     "website": "https://github.com/prospect-development/prospect-development",
