@@ -31,6 +31,8 @@ CONTACT_URGENCIES = [
     ("slow", "Slow"),
 ]
 KEY_ACCOUNT_COLOURS = [("red", "Red"), ("black", "Black"), ("white", "White")]
+# whether a lead is won, and open, evaluated on every closing: built once
+CLOSING_RULES = (rules.is_won(), rules.is_open())
 
 
 class CrmLead(models.Model):
@@ -1121,7 +1123,7 @@ class CrmLead(models.Model):
     def _prospect_stop_closed_sequences(self):
         """Won or archived (lost, abandoned) leads are mailed no more."""
         won_ids = self.env["crm.stage"]._prospect_get_won_ids()
-        is_won, is_open = rules.is_won(), rules.is_open()
+        is_won, is_open = CLOSING_RULES
         closed = {
             lead.id: is_won.evaluate(values)
             for lead, values in zip(
@@ -1132,11 +1134,16 @@ class CrmLead(models.Model):
         if not closed:
             return
         # bookkeeping of the closing the user just recorded; most leads are in none
-        running = (
-            self.env["prospect.sequence.enrollment"]
-            .sudo()
-            .search([("lead_id", "in", list(closed)), ("state", "=", "running")])
+        Enrollment = self.env["prospect.sequence.enrollment"].sudo()
+        Enrollment.flush_model(["lead_id", "state"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM prospect_sequence_enrollment
+                    WHERE lead_id = ANY(%s) AND state = 'running'""",
+                list(closed),
+            )
         )
+        running = Enrollment.browse(row[0] for row in self.env.cr.fetchall())
         won = running.filtered(lambda enrollment: closed[enrollment.lead_id.id])
         abandoned = (running - won).filtered("lead_id.date_abandoned")
         won._stop("won")
