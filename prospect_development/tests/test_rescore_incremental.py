@@ -6,7 +6,7 @@ from odoo.tests import tagged
 from odoo.tools import SQL
 
 from ..models.prospect_rescore_engine import ENGINE_COLUMNS
-from .common import ProspectCase
+from .common import ProspectCase, age_records
 
 # the tables whose save dates tell the night what changed
 DATED_TABLES = (
@@ -147,16 +147,7 @@ class TestRescoreIncremental(ProspectCase):
     def _settle(self, now):
         """A full pass on ``now``, after which everything already there looks
         saved before it: only what the test changes next is new to the night."""
-        self.env.flush_all()
-        for table in DATED_TABLES:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE %s SET write_date = write_date - INTERVAL '2 days',"
-                    " create_date = create_date - INTERVAL '2 days'",
-                    SQL.identifier(table),
-                )
-            )
-        self.env.invalidate_all()
+        age_records(self.env, DATED_TABLES)
         self.engine.with_context(prospect_now=now, prospect_rescore_full=True)._run()
         self.assertTrue(self._state()["full"])
 

@@ -2,9 +2,9 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.tests import tagged
-from odoo.tools import SQL
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.prospect_development.tests.common import age_records
 
 
 @tagged("post_install", "-at_install")
@@ -127,17 +127,10 @@ class TestInvoiceRevenue(AccountTestInvoicingCommon):
         posted, one reset to draft; it leaves the leads as a full pass would."""
         engine = self.env["prospect.rescore.engine"]
         engine._run()
-        self.env.flush_all()
         # everything so far looks saved before the last run
-        for table in ("crm_lead", "res_partner", "account_move", "mail_message"):
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE %s SET write_date = write_date - INTERVAL '2 days',"
-                    " create_date = create_date - INTERVAL '2 days'",
-                    SQL.identifier(table),
-                )
-            )
-        self.env.invalidate_all()
+        age_records(
+            self.env, ("crm_lead", "res_partner", "account_move", "mail_message")
+        )
         engine.with_context(prospect_rescore_full=True)._run()
         dealer_invoice = self.env["account.move"].search(
             [("partner_id", "=", self.dealer.id), ("state", "=", "draft")]
