@@ -1,5 +1,6 @@
 # first: the models below inherit them
 from . import prospect_engine
+from . import prospect_cached_rules_mixin
 from . import prospect_selection_order_mixin
 from . import prospect_settings
 from . import crm_lead

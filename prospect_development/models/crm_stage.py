@@ -2,23 +2,9 @@ from odoo import api, models, tools
 
 
 class CrmStage(models.Model):
-    _inherit = "crm.stage"
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        if any(vals.get("is_won") for vals in vals_list):
-            self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if "is_won" in vals:
-            self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        if any(stage.is_won for stage in self):
-            self.env.registry.clear_cache()
-        return super().unlink()
+    _name = "crm.stage"
+    _inherit = ["crm.stage", "prospect.cached.rules.mixin"]
+    _prospect_cache_field = "is_won"
 
     @api.model
     @tools.ormcache()

@@ -15,7 +15,7 @@ class ProspectCadenceRule(models.Model):
     the settings applies."""
 
     _name = "prospect.cadence.rule"
-    _inherit = ["prospect.selection.order.mixin"]
+    _inherit = ["prospect.selection.order.mixin", "prospect.cached.rules.mixin"]
     _description = "Contact cadence rule"
     _order = "sequence, id"
 
@@ -49,19 +49,6 @@ class ProspectCadenceRule(models.Model):
     def _check_interval_days(self):
         if any(rule.interval_days < 1 for rule in self):
             raise ValidationError(self.env._("A contact interval is at least 1 day."))
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     @api.model
     def _get_matrix(self):

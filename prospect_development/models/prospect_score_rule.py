@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 from .prospect_engagement_event import EVENT_TYPES
 
@@ -7,6 +7,7 @@ class ProspectScoreRule(models.Model):
     """Points an engagement event earns, per type of signal."""
 
     _name = "prospect.score.rule"
+    _inherit = ["prospect.cached.rules.mixin"]
     _description = "Prospect Score Rule"
     _order = "event_type"
     _rec_name = "event_type"
@@ -35,19 +36,3 @@ class ProspectScoreRule(models.Model):
             "The points of a signal go from -100 to 100.",
         ),
     ]
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        rules = super().create(vals_list)
-        self.env.registry.clear_cache()  # prospect.engagement.event's points
-        return rules
-
-    def write(self, vals):
-        result = super().write(vals)
-        self.env.registry.clear_cache()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env.registry.clear_cache()
-        return result
