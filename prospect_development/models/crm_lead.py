@@ -746,23 +746,30 @@ class CrmLead(models.Model):
         matrix)`` for ``_prospect_run``. ``day``: the day in UTC, as leads'
         creation dates."""
         settings = self.env["prospect.settings"]._get()
-        inputs = ["active", "need_status", "date_deadline", "prospect_grade"]
-        extra = ["probability"]
-        steps = [("grade", rules.grade(today, settings))]
-        grade = column("graded", "grade")
-        outputs = {"grade": grade}
-        inputs += ["last_contact_date", "next_contact_planned"]
-        extra += [
+        inputs = (
+            "active",
+            "need_status",
+            "date_deadline",
+            "prospect_grade",
+            "last_contact_date",
+            "next_contact_planned",
+            "development_cost_logged",
+            "touch_count",
+        )
+        extra = (
+            "probability",
             "created",
             *(f"interval_{value}" for value, _label in PROSPECT_GRADES),
-        ]
+        )
+        grade = column("graded", "grade")
         interval = case(
             *(
                 (equal(grade, value), column("lead", f"interval_{value}"))
                 for value, _label in PROSPECT_GRADES
             )
         )
-        steps.append(
+        steps = (
+            ("grade", rules.grade(today, settings)),
             (
                 "next_date",
                 rules.next_contact_date(
@@ -772,20 +779,20 @@ class CrmLead(models.Model):
                     interval,
                     column("lead", "next_contact_planned"),
                 ),
-            )
+            ),
         )
+        outputs = {"grade": grade}
         next_date = outputs["next_date"] = column("planned", "next_date")
         outputs["urgency"] = rules.urgency(next_date, today)
-        inputs += ["development_cost_logged", "touch_count"]
         outputs["cost"] = rules.development_cost(
             column("lead", "development_cost_logged"),
             column("lead", "touch_count"),
             settings,
         )
         return (
-            tuple(inputs),
-            tuple(extra),
-            tuple(steps),
+            inputs,
+            extra,
+            steps,
             tuple(outputs.items()),
             self.env["crm.stage"]._prospect_get_won_ids(),
             self.env["prospect.cadence.rule"]._get_matrix(),
@@ -867,18 +874,14 @@ class CrmLead(models.Model):
         # the types are our own constants: the row's code holds no value
         row = "(" + ", ".join(f"%s::{sql_type}" for _name, sql_type in types) + ")"
         won_ids = self.env["crm.stage"]._prospect_get_won_ids()
-        rows = []
-        for index, lead in enumerate(self):
-            stage = lead.stage_id
-            values = [stage._origin.id in won_ids if stage._origin else stage.is_won]
-            for name in inputs:
-                # a closed lead keeps its saved grade: read it, not the new one
-                value = (lead._origin if name == "prospect_grade" else lead)[name]
-                if value is False and lead._fields[name].type != "boolean":
-                    value = None
-                values.append(value)
-            values += [given[index] for _type, given in extra.values()]
-            rows.append(SQL(row, *values))
+        rows = [
+            SQL(
+                row,
+                *values.values(),
+                *(given[index] for _type, given in extra.values()),
+            )
+            for index, values in enumerate(self._prospect_rule_values(inputs, won_ids))
+        ]
         names = list(expressions)
         self.env.cr.execute(
             SQL(
