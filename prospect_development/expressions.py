@@ -31,6 +31,31 @@ class Expression(SQL):
         return self._evaluate(values)
 
 
+class LazyValues(dict):
+    """The values of one record for ``Expression.evaluate``, each read the first
+    time an expression needs it: ``readers[name](record, values)``, else the
+    record's field ``name`` (``None`` when empty). An expression that does not
+    reach a value does not read it."""
+
+    __slots__ = ("record", "readers")
+
+    def __init__(self, record, readers):
+        super().__init__()
+        self.record = record
+        self.readers = readers
+
+    def __missing__(self, name):
+        reader = self.readers.get(name)
+        if reader is None:
+            value = self.record[name]
+            if value is False and self.record._fields[name].type != "boolean":
+                value = None
+        else:
+            value = reader(self.record, self)
+        self[name] = value
+        return value
+
+
 def _sql_only(sql):
     def evaluate(values):
         raise TypeError(f"{sql.code!r} can only be evaluated by the database")

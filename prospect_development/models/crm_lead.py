@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import date, timedelta
 
 from odoo import SUPERUSER_ID, api, fields, models, tools
@@ -5,7 +6,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, email_domain_extract, email_normalize
 
 from .. import rules
-from ..expressions import case, coalesce, column, equal
+from ..expressions import LazyValues, case, coalesce, column, equal
 from .prospect_rescore_engine import ENGINE_COLUMNS
 
 PYRAMID_TIERS = [
@@ -33,6 +34,37 @@ CONTACT_URGENCIES = [
 KEY_ACCOUNT_COLOURS = [("red", "Red"), ("black", "Black"), ("white", "White")]
 # whether a lead is won, and open, evaluated on every closing: built once
 CLOSING_RULES = (rules.is_won(), rules.is_open())
+# What the live rules set (``_compute_prospect_rules``), and the fields of a lead
+# whose save moves each (``write``), as their edit in the form does
+# (``_onchange_prospect_rules``). ``probability`` only counts once the lead is
+# archived (lost); crm moves it with the stage or the archiving, which a save also
+# writes. A grade that moves moves the next contact and urgency with it.
+RULE_OUTPUTS = {
+    "grade": "prospect_grade",
+    "next_date": "next_contact_date",
+    "urgency": "contact_urgency",
+    "cost": "development_cost",
+}
+_CONTACT_INPUTS = frozenset(
+    {
+        "stage_id",
+        "active",
+        "last_contact_date",
+        "next_contact_planned",
+        "pyramid_tier",
+        "key_account_colour",
+        "prospect_potential_key",
+    }
+)
+RULE_OUTPUT_INPUTS = {
+    "grade": frozenset(
+        {"need_status", "date_deadline", "stage_id", "active", "probability"}
+    ),
+    "next_date": _CONTACT_INPUTS,
+    "urgency": _CONTACT_INPUTS,
+    "cost": frozenset({"development_cost_logged", "touch_count"}),
+}
+RULE_INPUTS = frozenset().union(*RULE_OUTPUT_INPUTS.values())
 
 
 class CrmLead(models.Model):
@@ -79,6 +111,7 @@ class CrmLead(models.Model):
         "the shares of the CRM settings; inactive customers bought before the window "
         "only; prospects never bought but were contacted; suspects were never "
         "contacted; other have no need. Set by the nightly rescoring.",
+        prefetch="prospect_live",
     )
     # The figures of the nightly rescoring are read together, apart from the lead:
     # saving a lead reads none of them (prefetch group ``prospect_engine``).
@@ -116,6 +149,7 @@ class CrmLead(models.Model):
         store=True,
         help="Urgent: next contact within a week; soon: within a month; later: "
         "within three months; slow: beyond.",
+        prefetch="prospect_live",
     )
     key_account_colour = fields.Selection(
         KEY_ACCOUNT_COLOURS,
@@ -130,11 +164,13 @@ class CrmLead(models.Model):
         readonly=True,
         help="Last real touch: an activity done, a mail sent to or received from the "
         "prospect.",
+        prefetch="prospect_live",
     )
     next_contact_date = fields.Date(
         compute="_compute_prospect_rules",
         store=True,
         help="Last contact (or creation) plus the contact interval of the grade.",
+        prefetch="prospect_live",
     )
     next_contact_planned = fields.Date(
         string="Next Contact Agreed",
@@ -171,6 +207,7 @@ class CrmLead(models.Model):
         help="What developing this prospect has cost so far: every touch at the cost "
         "per touch of the settings, plus the other costs logged. Compared with the "
         "expected value to recommend giving up.",
+        prefetch="prospect_live",
     )
     development_cost_logged = fields.Monetary(
         string="Other Development Costs",
@@ -185,6 +222,7 @@ class CrmLead(models.Model):
         readonly=True,
         copy=False,
         help="Activities done and messages sent to the prospect.",
+        prefetch="prospect_live",
     )
     unanswered_touches = fields.Integer(
         readonly=True,
@@ -214,7 +252,9 @@ class CrmLead(models.Model):
         copy=False,
         tracking=True,
     )
-    date_abandoned = fields.Date(string="Abandoned On", readonly=True, copy=False)
+    date_abandoned = fields.Date(
+        string="Abandoned On", readonly=True, copy=False, prefetch="prospect_live"
+    )
     date_sales_ready = fields.Date(
         string="Sales-ready Since",
         readonly=True,
@@ -258,6 +298,7 @@ class CrmLead(models.Model):
         help="Its open pipeline would rank the customer super or large while its "
         "revenue ranks it below: a big customer in the making. Its team leader "
         "decides a key-account colour and a development plan.",
+        prefetch="prospect_live",
     )
     prospect_potential_key_reason = fields.Char(
         string="Why a Potential Key Customer",
@@ -407,33 +448,22 @@ class CrmLead(models.Model):
                 )
             )
 
-    @api.depends(
-        "need_status",
-        "date_deadline",
-        "stage_id",
-        "active",
-        "probability",
-        "last_contact_date",
-        "next_contact_planned",
-        "create_date",
-        "pyramid_tier",
-        "key_account_colour",
-        "prospect_potential_key",
-        "development_cost_logged",
-        "touch_count",
-    )
+    @api.depends("create_date")
     def _compute_prospect_rules(self):
         """Grade, next contact, urgency and development cost: the rules the night
-        runs in SQL, evaluated together in Python (no query)."""
-        now = self.env["prospect.engine"]._now()
-        program = self._prospect_rules_program(
-            fields.Date.context_today(self, timestamp=now), now.date()
-        )
-        for lead, row in zip(self, self._prospect_run(program), strict=True):
-            lead.prospect_grade = row["grade"]
-            lead.next_contact_date = row["next_date"]
-            lead.contact_urgency = row["urgency"]
-            lead.development_cost = row["cost"]
+        runs in SQL, evaluated together in Python (no query). Computed when a lead
+        is created; a save of one of their inputs (``RULE_INPUTS``) evaluates them
+        again in ``write``, the form in ``_onchange_prospect_rules``: the lead work
+        that moves none of them (a salesperson, a message) pays nothing for them."""
+        readers, outputs = self._prospect_live_program()
+        for lead in self:
+            values = LazyValues(lead, readers)
+            for output, name in RULE_OUTPUTS.items():
+                lead[name] = outputs[output].evaluate(values)
+
+    @api.onchange(*RULE_INPUTS)
+    def _onchange_prospect_rules(self):
+        self._compute_prospect_rules()
 
     @api.depends(
         "prospect_potential_key",
@@ -682,18 +712,67 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         self._check_prospect_engine_values(vals)
-        grade_inputs = {
-            path.split(".")[0]
-            for path in self.pool.field_depends[self._fields["prospect_grade"]]
-        }
-        if not grade_inputs.intersection(vals):
+        written = set(RULE_INPUTS.intersection(vals))
+        if "stage_id" in written and self._prospect_same_kind_of_stage(vals["stage_id"]):
+            # from an open stage to another, or a won one to another: the rules
+            # only read whether the stage is won
+            written.discard("stage_id")
+        if not written:
             return super().write(vals)
-        old_grades = {lead.id: lead.prospect_grade for lead in self}
         result = super().write(vals)
-        self._record_grade_moves(old_grades)
-        if "active" in vals or "stage_id" in vals:
+        self._prospect_apply_rules(written)
+        if "active" in written or "stage_id" in written:
             self._prospect_stop_closed_sequences()
         return result
+
+    def _prospect_same_kind_of_stage(self, stage_id):
+        """Whether the stage ``stage_id`` is won exactly when these leads' stages
+        are."""
+        won_ids = self.env["crm.stage"]._prospect_get_won_ids()
+        won = stage_id in won_ids
+        return all((lead.stage_id.id in won_ids) == won for lead in self)
+
+    def _prospect_apply_rules(self, written):
+        """Evaluate again, over these saved leads, the live rules whose inputs were
+        ``written`` (``RULE_OUTPUT_INPUTS``), and set what moved the way a compute
+        sets its fields (no business logic; the grade's move is tracked). A grade
+        moved by the user's change goes to the lead's history."""
+        readers, outputs = self._prospect_live_program()
+        wanted = {
+            output
+            for output, inputs in RULE_OUTPUT_INPUTS.items()
+            if not inputs.isdisjoint(written)
+        }
+        cache = self.env.cache
+        moved = defaultdict(list)  # {(field name, new value): lead ids}
+        grade_moves = []
+        for lead in self:
+            values = LazyValues(lead, readers)
+            todo = wanted
+            for output, name in RULE_OUTPUTS.items():
+                if output not in todo:
+                    continue
+                value = outputs[output].evaluate(values)
+                if output != "grade" and not cache.contains(lead, self._fields[name]):
+                    # not read yet: set it, the row's update writes it if it moved
+                    moved[name, value].append(lead.id)
+                    continue
+                old = lead[name]
+                if value == (None if old is False else old):
+                    continue
+                moved[name, value].append(lead.id)
+                if output == "grade":
+                    # the contact interval follows the grade
+                    todo = todo | {"next_date", "urgency"}
+                    if old:
+                        grade_moves.append((lead, old, value))
+        for (name, value), ids in moved.items():
+            leads = self.browse(ids)
+            with self.env.protecting([self._fields[name]], leads):
+                leads[name] = value if value is not None else False
+            leads.modified([name])
+        if grade_moves:
+            self._record_grade_moves(grade_moves)
 
     def unlink(self):
         # the nightly rescoring takes them out of their customers' sums
@@ -740,118 +819,94 @@ class CrmLead(models.Model):
     @api.model
     @tools.ormcache("today", "day")
     def _prospect_rules_program(self, today, day):
-        """The rules of ``_compute_prospect_rules``, built once a day and whenever
-        the settings, the cadence rules or the won stages change (they clear this
-        cache): ``(inputs, extra columns, steps, outputs, won stages, cadence
-        matrix)`` for ``_prospect_run``. ``day``: the day in UTC, as leads'
+        """The live rules, built once a day and whenever the settings, the cadence
+        rules or the won stages change (they clear this cache): ``(readers,
+        outputs)``, how the rules read a lead's values for ``LazyValues`` and the
+        expressions of ``RULE_OUTPUTS``. ``day``: the day in UTC, as leads'
         creation dates."""
         settings = self.env["prospect.settings"]._get()
-        inputs = (
-            "active",
-            "need_status",
-            "date_deadline",
-            "prospect_grade",
-            "last_contact_date",
-            "next_contact_planned",
-            "development_cost_logged",
-            "touch_count",
-        )
-        extra = (
-            "probability",
-            "created",
-            *(f"interval_{value}" for value, _label in PROSPECT_GRADES),
-        )
-        grade = column("graded", "grade")
+        won_ids = self.env["crm.stage"]._prospect_get_won_ids()
+        matrix = self.env["prospect.cadence.rule"]._get_matrix()
+        graded = column("graded", "grade")
         interval = case(
             *(
-                (equal(grade, value), column("lead", f"interval_{value}"))
+                (equal(graded, value), column("lead", f"interval_{value}"))
                 for value, _label in PROSPECT_GRADES
             )
         )
-        steps = (
-            ("grade", rules.grade(today, settings)),
-            (
-                "next_date",
-                rules.next_contact_date(
-                    rules.is_open(),
-                    column("lead", "last_contact_date"),
-                    coalesce(column("lead", "created"), day),
-                    interval,
-                    column("lead", "next_contact_planned"),
-                ),
-            ),
-        )
-        outputs = {"grade": grade}
-        next_date = outputs["next_date"] = column("planned", "next_date")
-        outputs["urgency"] = rules.urgency(next_date, today)
-        outputs["cost"] = rules.development_cost(
-            column("lead", "development_cost_logged"),
-            column("lead", "touch_count"),
-            settings,
-        )
-        return (
-            inputs,
-            extra,
-            steps,
-            tuple(outputs.items()),
-            self.env["crm.stage"]._prospect_get_won_ids(),
-            self.env["prospect.cadence.rule"]._get_matrix(),
+        grade = rules.grade(today, settings)
+        next_date = rules.next_contact_date(
+            rules.is_open(),
+            column("lead", "last_contact_date"),
+            coalesce(column("lead", "created"), day),
+            interval,
+            column("lead", "next_contact_planned"),
         )
 
-    def _prospect_run(self, program):
-        """Evaluate the rules of ``program`` (``_prospect_rules_program``) over the
-        current values of these leads, in Python: one row ``{name: value}`` per
-        lead, in order."""
-        inputs, extra, steps, outputs, won_ids, matrix = program
-        extra_columns = dict(
-            zip(extra, self._prospect_rule_columns(extra, matrix), strict=True)
-        )
-        rows = []
-        for index, values in enumerate(self._prospect_rule_values(inputs, won_ids)):
-            for name, column_values in extra_columns.items():
-                values[name] = column_values[index]
-            for name, rule in steps:
-                values[name] = rule.evaluate(values)
-            rows.append({name: rule.evaluate(values) for name, rule in outputs})
-        return rows
-
-    def _prospect_rule_values(self, inputs, won_ids):
-        """What the rules read of each of these leads, in order: whether its stage
-        is won (``is_won``, by the ids ``won_ids``) and the fields ``inputs``
-        (``None`` when empty)."""
-        for lead in self:
+        def is_won(lead, values):
             stage = lead.stage_id
-            values = {
-                "is_won": stage._origin.id in won_ids if stage._origin else stage.is_won
-            }
-            for name in inputs:
-                # a closed lead keeps its saved grade: read it, not the new one
-                value = (lead._origin if name == "prospect_grade" else lead)[name]
-                if value is False and lead._fields[name].type != "boolean":
-                    value = None
-                values[name] = value
-            yield values
+            return stage._origin.id in won_ids if stage._origin else stage.is_won
 
-    def _prospect_rule_columns(self, names, matrix):
-        """Values of the extra columns ``names`` of ``_prospect_rules_program`` for
-        these leads: the day the lead was created (UTC), its probability if lost,
-        the contact interval the cadence ``matrix`` would give it at each grade
-        (``interval_<grade>``)."""
-        columns = {
-            "created": [
-                lead.create_date.date() if lead.create_date else None for lead in self
-            ],
-            "probability": self._prospect_lost_probabilities(),
+        def interval_reader(grade_value):
+            def read(lead, values):
+                key = (
+                    lead.pyramid_tier,
+                    grade_value,
+                    bool(lead.key_account_colour),
+                    lead.prospect_potential_key,
+                )
+                return matrix.get(key, (None,))[0]
+
+            return read
+
+        readers = {
+            "is_won": is_won,
+            # a closed lead keeps its saved grade: read it, not a new one
+            "prospect_grade": lambda lead, values: lead._origin.prospect_grade or None,
+            # "lost" reads the probabilities of archived leads only: reading an
+            # active lead's would make crm compute it out of turn
+            "probability": lambda lead, values: (
+                0.0 if values["active"] else lead.probability
+            ),
+            "created": lambda lead, values: (
+                lead.create_date.date() if lead.create_date else None
+            ),
+            "grade": lambda lead, values: grade.evaluate(values),
+            "next_date": lambda lead, values: next_date.evaluate(values),
+            **{
+                f"interval_{value}": interval_reader(value)
+                for value, _label in PROSPECT_GRADES
+            },
         }
-        grades = [value for value, _label in PROSPECT_GRADES]
-        for grade in grades:
-            columns[f"interval_{grade}"] = []
+        planned = column("planned", "next_date")
+        outputs = {
+            "grade": graded,
+            "next_date": planned,
+            "urgency": rules.urgency(planned, today),
+            "cost": rules.development_cost(
+                column("lead", "development_cost_logged"),
+                column("lead", "touch_count"),
+                settings,
+            ),
+        }
+        return readers, outputs
+
+    def _prospect_live_program(self):
+        """``_prospect_rules_program`` of now."""
+        now = self.env["prospect.engine"]._now()
+        return self._prospect_rules_program(
+            fields.Date.context_today(self, timestamp=now), now.date()
+        )
+
+    def _prospect_rule_values(self, inputs):
+        """What the rules read of each of these leads, in order: whether its stage
+        is won (``is_won``) and the fields ``inputs`` (``None`` when empty)."""
+        readers, _outputs = self._prospect_live_program()
+        # the fields as they are (the probability too, active or not)
+        readers = {name: readers[name] for name in ("is_won", "prospect_grade")}
         for lead in self:
-            tier, is_key = lead.pyramid_tier, bool(lead.key_account_colour)
-            for grade in grades:
-                key = (tier, grade, is_key, lead.prospect_potential_key)
-                columns[f"interval_{grade}"].append(matrix.get(key, (None,))[0])
-        return [columns[name] for name in names]
+            values = LazyValues(lead, readers)
+            yield {name: values[name] for name in ("is_won", *inputs)}
 
     def _prospect_evaluate(self, inputs, extra=None, steps=(), **expressions):
         """Evaluate rule expressions of ``rules`` over the current values of these
@@ -873,14 +928,13 @@ class CrmLead(models.Model):
         ]
         # the types are our own constants: the row's code holds no value
         row = "(" + ", ".join(f"%s::{sql_type}" for _name, sql_type in types) + ")"
-        won_ids = self.env["crm.stage"]._prospect_get_won_ids()
         rows = [
             SQL(
                 row,
                 *values.values(),
                 *(given[index] for _type, given in extra.values()),
             )
-            for index, values in enumerate(self._prospect_rule_values(inputs, won_ids))
+            for index, values in enumerate(self._prospect_rule_values(inputs))
         ]
         names = list(expressions)
         self.env.cr.execute(
@@ -1125,12 +1179,11 @@ class CrmLead(models.Model):
 
     def _prospect_stop_closed_sequences(self):
         """Won or archived (lost, abandoned) leads are mailed no more."""
-        won_ids = self.env["crm.stage"]._prospect_get_won_ids()
         is_won, is_open = CLOSING_RULES
         closed = {
             lead.id: is_won.evaluate(values)
             for lead, values in zip(
-                self, self._prospect_rule_values(["active"], won_ids), strict=True
+                self, self._prospect_rule_values(["active"]), strict=True
             )
             if lead.id and not is_open.evaluate(values)
         }
@@ -1605,32 +1658,27 @@ class CrmLead(models.Model):
             },
         }
 
-    def _record_grade_moves(self, old_grades):
-        """History of the grades a user's change moved (need, closing date)."""
-        moved = self.filtered(
-            lambda lead: (
-                old_grades.get(lead.id) and lead.prospect_grade != old_grades[lead.id]
-            )
-        )
-        if not moved:
-            return
+    def _record_grade_moves(self, moves):
+        """History of the grades a user's change moved (need, closing date):
+        ``moves`` are ``(lead, old grade, new grade)``."""
         today = self.env["prospect.engine"]._today()
-        moves = [
-            {
-                "lead_id": lead.id,
-                "company_id": lead.company_id.id,
-                "user_id": lead.user_id.id,
-                "team_id": lead.team_id.id,
-                "date": today,
-                "kind": "grade",
-                "old_value": old_grades[lead.id],
-                "new_value": lead.prospect_grade,
-                "changed_by_id": self.env.uid,
-            }
-            for lead in moved
-        ]
         # bookkeeping of the change the user just made, not data shown to them
-        self.env["prospect.lead.history"].sudo().create(moves)
+        self.env["prospect.lead.history"].sudo().create(
+            [
+                {
+                    "lead_id": lead.id,
+                    "company_id": lead.company_id.id,
+                    "user_id": lead.user_id.id,
+                    "team_id": lead.team_id.id,
+                    "date": today,
+                    "kind": "grade",
+                    "old_value": old,
+                    "new_value": new,
+                    "changed_by_id": self.env.uid,
+                }
+                for lead, old, new in moves
+            ]
+        )
 
     @api.model
     def fields_get(self, allfields=None, attributes=None):

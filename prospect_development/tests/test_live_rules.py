@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from odoo.tests import tagged, users
 
+from ..expressions import LazyValues
+from ..models.crm_lead import RULE_OUTPUTS
 from .common import SequenceCase
 
 
@@ -131,3 +133,49 @@ class TestLiveRules(SequenceCase):
             body="Called them", message_type="comment", subtype_xmlid="mail.mt_comment"
         )
         self.assertEqual(lead.last_contact_date, self.today)
+
+    @users("user_sales_salesman")
+    def test_every_input_saved_moves_what_it_decides(self):
+        """A save evaluates again the rules that read what it writes, and only
+        those: the same values as the evaluation of the whole lead."""
+        lead = self._salesman_lead(
+            need_status="clear", date_deadline=self.today + timedelta(days=20)
+        )
+        other_open = self.env["crm.stage"].sudo().create({"name": "Met", "sequence": 3})
+        names = [
+            "prospect_grade",
+            "next_contact_date",
+            "contact_urgency",
+            "development_cost",
+        ]
+
+        def evaluated():
+            # what the rules give for the whole lead as it is now
+            readers, outputs = lead._prospect_live_program()
+            values = LazyValues(lead, readers)
+            return [
+                outputs[output].evaluate(values) or False for output in RULE_OUTPUTS
+            ]
+
+        saves = [
+            {"next_contact_planned": self.today + timedelta(days=40)},
+            {"need_status": "potential"},
+            {"development_cost_logged": 120.0},
+            {"stage_id": other_open.id},
+            {"date_deadline": self.today + timedelta(days=400)},
+            {"need_status": "clear", "next_contact_planned": False},
+            {"stage_id": self.won_stage.id},
+        ]
+        seen = set()
+        for vals in saves:
+            with self.subTest(vals=vals):
+                before = [lead[name] for name in names]
+                lead.write(vals)
+                after = [lead[name] for name in names]
+                self.assertEqual(after, evaluated())
+                seen.update(
+                    name for name, old, new in zip(names, before, after) if old != new
+                )
+        self.assertEqual(seen, set(names), "each rule was moved by a save")
+        self.assertFalse(lead.next_contact_date, "won: nobody to contact")
+        self.assertEqual(lead.prospect_grade, "d", "won: the grade it won with")
