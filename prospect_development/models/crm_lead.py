@@ -713,7 +713,9 @@ class CrmLead(models.Model):
     def write(self, vals):
         self._check_prospect_engine_values(vals)
         written = set(RULE_INPUTS.intersection(vals))
-        if "stage_id" in written and self._prospect_same_kind_of_stage(vals["stage_id"]):
+        if "stage_id" in written and self._prospect_same_kind_of_stage(
+            vals["stage_id"]
+        ):
             # from an open stage to another, or a won one to another: the rules
             # only read whether the stage is won
             written.discard("stage_id")

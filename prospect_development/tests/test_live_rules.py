@@ -174,7 +174,9 @@ class TestLiveRules(SequenceCase):
                 after = [lead[name] for name in names]
                 self.assertEqual(after, evaluated())
                 seen.update(
-                    name for name, old, new in zip(names, before, after) if old != new
+                    name
+                    for name, old, new in zip(names, before, after, strict=True)
+                    if old != new
                 )
         self.assertEqual(seen, set(names), "each rule was moved by a save")
         self.assertFalse(lead.next_contact_date, "won: nobody to contact")
