@@ -1944,22 +1944,23 @@ class _DemoGenerator:
         """Weekly contact capacities (issue 14): the busiest salesperson of Direct
         Mail can make about four fifths of what the cadence asks of them, so that
         the workload forecast shows them over-loaded; their colleagues keep room to
-        take leads over (Rebalance)."""
+        take leads over (Rebalance) in every week, the current one too (which
+        carries the overdue contacts)."""
         weeks = 12  # the forecast's horizon
         members = self.teams["direct_mail"].member_ids
-        loads = dict(
-            self.env["prospect.workload.report"]._read_group(
-                [("user_id", "in", members.ids)],
-                ["user_id"],
-                ["planned_contacts:sum"],
-            )
-        )
-        busiest = max(members, key=lambda user: (loads.get(user, 0), user.id))
+        loads = defaultdict(list)
+        for user, _week, contacts in self.env["prospect.workload.report"]._read_group(
+            [("user_id", "in", members.ids)],
+            ["user_id", "week_start:day"],
+            ["planned_contacts:sum"],
+        ):
+            loads[user].append(contacts)
+        busiest = max(members, key=lambda user: (sum(loads[user]), user.id))
         busiest.prospect_weekly_capacity = max(
-            5, 5 * round(loads.get(busiest, 0) / weeks * 0.8 / 5)
+            5, 5 * round(sum(loads[busiest]) / weeks * 0.8 / 5)
         )
         for user in members - busiest:
             user.prospect_weekly_capacity = max(
-                35, 5 * math.ceil(loads.get(user, 0) / weeks * 1.5 / 5)
+                35, 5 * math.ceil(max(loads[user], default=0) * 1.2 / 5)
             )
         self.users["sophie_martin"].prospect_weekly_capacity = 30
