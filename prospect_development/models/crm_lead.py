@@ -67,6 +67,13 @@ RULE_OUTPUT_INPUTS = {
 RULE_INPUTS = frozenset().union(*RULE_OUTPUT_INPUTS.values())
 
 
+def lost_probability(lead, values=None):
+    """The probability "lost" reads: an archived lead's only. Reading an active
+    lead's from another compute would make crm compute it out of turn (its
+    automated probability follows stage changes)."""
+    return 0.0 if lead.active else lead.probability
+
+
 class CrmLead(models.Model):
     _name = "crm.lead"
     _inherit = ["crm.lead", "prospect.selection.order.mixin"]
@@ -865,11 +872,7 @@ class CrmLead(models.Model):
             "is_won": is_won,
             # a closed lead keeps its saved grade: read it, not a new one
             "prospect_grade": lambda lead, values: lead._origin.prospect_grade or None,
-            # "lost" reads the probabilities of archived leads only: reading an
-            # active lead's would make crm compute it out of turn
-            "probability": lambda lead, values: (
-                0.0 if values["active"] else lead.probability
-            ),
+            "probability": lost_probability,
             "created": lambda lead, values: (
                 lead.create_date.date() if lead.create_date else None
             ),
@@ -970,18 +973,14 @@ class CrmLead(models.Model):
         ``inputs``: the fields it reads besides the state of the lead."""
         rows = self._prospect_evaluate(
             ["active", *inputs],
-            extra={"probability": ("float8", self._prospect_lost_probabilities())},
+            extra={
+                "probability": ("float8", [lost_probability(lead) for lead in self])
+            },
             holds=rule,
         )
         return self.browse(
             lead.id for lead, row in zip(self, rows, strict=True) if row["holds"]
         )
-
-    def _prospect_lost_probabilities(self):
-        """The probabilities "lost" needs: those of archived leads only. Reading an
-        active lead's probability from another compute would make crm compute it
-        out of turn (its automated probability follows stage changes)."""
-        return [0.0 if lead.active else lead.probability for lead in self]
 
     @api.model
     def _prospect_domain(self, rule):
