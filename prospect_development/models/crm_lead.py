@@ -118,7 +118,6 @@ class CrmLead(models.Model):
         "the shares of the CRM settings; inactive customers bought before the window "
         "only; prospects never bought but were contacted; suspects were never "
         "contacted; other have no need. Set by the nightly rescoring.",
-        prefetch="prospect_live",
     )
     # The figures of the nightly rescoring are read together, apart from the lead:
     # saving a lead reads none of them (prefetch group ``prospect_engine``).
@@ -171,7 +170,6 @@ class CrmLead(models.Model):
         readonly=True,
         help="Last real touch: an activity done, a mail sent to or received from the "
         "prospect.",
-        prefetch="prospect_live",
     )
     next_contact_date = fields.Date(
         compute="_compute_prospect_rules",
@@ -305,7 +303,6 @@ class CrmLead(models.Model):
         help="Its open pipeline would rank the customer super or large while its "
         "revenue ranks it below: a big customer in the making. Its team leader "
         "decides a key-account colour and a development plan.",
-        prefetch="prospect_live",
     )
     prospect_potential_key_reason = fields.Char(
         string="Why a Potential Key Customer",
