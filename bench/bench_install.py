@@ -15,17 +15,7 @@ import subprocess
 import sys
 import time
 
-from benchlib import addons_path, parse_arguments
-
-
-def psql(db, sql):
-    result = subprocess.run(
-        ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return result.stdout.strip()
+from benchlib import addons_path, parse_arguments, psql
 
 
 def odoo(db, *args):

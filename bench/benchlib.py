@@ -70,6 +70,18 @@ def environment(cr):
     return api.Environment(cr, SUPERUSER_ID, {})
 
 
+def psql(db, sql):
+    """Run ``sql`` with ``psql`` on ``db`` (outside any transaction, as ``VACUUM``
+    needs): its output."""
+    result = subprocess.run(
+        ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.strip()
+
+
 def drop_database(db):
     odoo.sql_db.close_all()
     subprocess.run(["dropdb", "--if-exists", db], check=False)
