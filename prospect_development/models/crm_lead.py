@@ -1,5 +1,6 @@
 from collections import defaultdict
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from odoo import SUPERUSER_ID, api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
@@ -65,6 +66,14 @@ RULE_OUTPUT_INPUTS = {
     "cost": frozenset({"development_cost_logged", "touch_count"}),
 }
 RULE_INPUTS = frozenset().union(*RULE_OUTPUT_INPUTS.values())
+
+
+class RulesProgram(NamedTuple):
+    """The live rules of a day (``crm.lead._prospect_rules_program``)."""
+
+    readers: dict  # how ``LazyValues`` reads a lead's values
+    outputs: dict  # the expressions of ``RULE_OUTPUTS``
+    won_ids: frozenset  # the won stages, which the rules read
 
 
 def lost_probability(lead, values=None):
@@ -459,7 +468,7 @@ class CrmLead(models.Model):
         is created; a save of one of their inputs (``RULE_INPUTS``) evaluates them
         again in ``write``, the form in ``_onchange_prospect_rules``: the lead work
         that moves none of them (a salesperson, a message) pays nothing for them."""
-        readers, outputs = self._prospect_live_program()
+        readers, outputs, _won_ids = self._prospect_live_program()
         for lead in self:
             values = LazyValues(lead, readers)
             for output, name in RULE_OUTPUTS.items():
@@ -717,33 +726,36 @@ class CrmLead(models.Model):
     def write(self, vals):
         self._check_prospect_engine_values(vals)
         written = set(RULE_INPUTS.intersection(vals))
+        if not written:
+            return super().write(vals)
+        # the day's rules, looked up once for the whole save
+        program = self._prospect_live_program()
         if "stage_id" in written and self._prospect_same_kind_of_stage(
-            vals["stage_id"]
+            vals["stage_id"], program.won_ids
         ):
             # from an open stage to another, or a won one to another: the rules
             # only read whether the stage is won
             written.discard("stage_id")
-        if not written:
-            return super().write(vals)
+            if not written:
+                return super().write(vals)
         result = super().write(vals)
-        self._prospect_apply_rules(written)
+        self._prospect_apply_rules(written, program)
         if "active" in written or "stage_id" in written:
-            self._prospect_stop_closed_sequences()
+            self._prospect_stop_closed_sequences(program)
         return result
 
-    def _prospect_same_kind_of_stage(self, stage_id):
+    def _prospect_same_kind_of_stage(self, stage_id, won_ids):
         """Whether the stage ``stage_id`` is won exactly when these leads' stages
-        are."""
-        won_ids = self.env["crm.stage"]._prospect_get_won_ids()
+        are (``won_ids``: the won stages)."""
         won = stage_id in won_ids
         return all((lead.stage_id.id in won_ids) == won for lead in self)
 
-    def _prospect_apply_rules(self, written):
-        """Evaluate again, over these saved leads, the live rules whose inputs were
-        ``written`` (``RULE_OUTPUT_INPUTS``), and set what moved the way a compute
-        sets its fields (no business logic; the grade's move is tracked). A grade
-        moved by the user's change goes to the lead's history."""
-        readers, outputs = self._prospect_live_program()
+    def _prospect_apply_rules(self, written, program):
+        """Evaluate again, over these saved leads, the live rules (``program``)
+        whose inputs were ``written`` (``RULE_OUTPUT_INPUTS``), and set what moved
+        the way a compute sets its fields (no business logic; the grade's move is
+        tracked). A grade moved by the user's change goes to the lead's history."""
+        readers, outputs, _won_ids = program
         wanted = {
             output
             for output, inputs in RULE_OUTPUT_INPUTS.items()
@@ -826,10 +838,8 @@ class CrmLead(models.Model):
     @tools.ormcache("today", "day")
     def _prospect_rules_program(self, today, day):
         """The live rules, built once a day and whenever the settings, the cadence
-        rules or the won stages change (they clear this cache): ``(readers,
-        outputs)``, how the rules read a lead's values for ``LazyValues`` and the
-        expressions of ``RULE_OUTPUTS``. ``day``: the day in UTC, as leads'
-        creation dates."""
+        rules or the won stages change (they clear this cache): a ``RulesProgram``.
+        ``day``: the day in UTC, as leads' creation dates."""
         settings = self.env["prospect.settings"]._get()
         won_ids = self.env["crm.stage"]._prospect_get_won_ids()
         matrix = self.env["prospect.cadence.rule"]._get_matrix()
@@ -891,19 +901,25 @@ class CrmLead(models.Model):
                 settings,
             ),
         }
-        return readers, outputs
+        return RulesProgram(readers, outputs, won_ids)
 
     def _prospect_live_program(self):
-        """``_prospect_rules_program`` of now."""
+        """``_prospect_rules_program`` of now, looked up in its cache directly (as
+        ``ir.model.data`` fills its own): every save of a lead asks for it, and the
+        decorator's binding of the arguments costs as much as the lookup itself."""
         now = self.env["prospect.engine"]._now()
-        return self._prospect_rules_program(
-            fields.Date.context_today(self, timestamp=now), now.date()
-        )
+        today = fields.Date.context_today(self, timestamp=now)
+        program = self._prospect_rules_program
+        cache = getattr(program, "__cache__", None)
+        if cache is None:  # overridden without a cache
+            return program(today, now.date())
+        return cache.lookup(None, self, today, now.date())
 
-    def _prospect_rule_values(self, inputs):
+    def _prospect_rule_values(self, inputs, program=None):
         """What the rules read of each of these leads, in order: whether its stage
-        is won (``is_won``) and the fields ``inputs`` (``None`` when empty)."""
-        readers, _outputs = self._prospect_live_program()
+        is won (``is_won``) and the fields ``inputs`` (``None`` when empty).
+        ``program``: the live rules, when the caller has them already."""
+        readers = (program or self._prospect_live_program()).readers
         # the fields as they are (the probability too, active or not)
         readers = {name: readers[name] for name in ("is_won", "prospect_grade")}
         for lead in self:
@@ -1175,13 +1191,14 @@ class CrmLead(models.Model):
             ._stop(reason)
         )
 
-    def _prospect_stop_closed_sequences(self):
-        """Won or archived (lost, abandoned) leads are mailed no more."""
+    def _prospect_stop_closed_sequences(self, program=None):
+        """Won or archived (lost, abandoned) leads are mailed no more. ``program``:
+        the live rules, when the caller has them already."""
         is_won, is_open = CLOSING_RULES
         closed = {
             lead.id: is_won.evaluate(values)
             for lead, values in zip(
-                self, self._prospect_rule_values(["active"]), strict=True
+                self, self._prospect_rule_values(["active"], program), strict=True
             )
             if lead.id and not is_open.evaluate(values)
         }

@@ -151,7 +151,7 @@ class TestLiveRules(SequenceCase):
 
         def evaluated():
             # what the rules give for the whole lead as it is now
-            readers, outputs = lead._prospect_live_program()
+            readers, outputs, _won_ids = lead._prospect_live_program()
             values = LazyValues(lead, readers)
             return [
                 outputs[output].evaluate(values) or False for output in RULE_OUTPUTS
