@@ -5,8 +5,8 @@ Builds two databases without demo data, one with ``crm`` alone and one with
 opportunities of 10 salespeople, each with a contact of a customer company; on the
 add-on's side the night's rescoring has run and one lead in twenty is in a running
 sequence, as in a company using the add-on). Then runs the same script on both,
-round after round (the two sides alternating first), and prints the median of each
-line with the overhead of the add-on:
+round after round, and prints the median of each line with the overhead of the
+add-on:
 
 - create: leads created one by one, as from the form;
 - write stage / expected closing date / salesperson: one lead at a time;
@@ -16,9 +16,11 @@ line with the overhead of the add-on:
   Import button), in one batch.
 
 Every lead action is a request of its own (flush, then an empty cache) by a
-salesperson who sees every lead. Each line runs in its own transaction, rolled back
-afterwards: every round of every line starts from the same committed data, and
-nothing a line leaves (messages, mails, history, imported leads) weighs on the next.
+salesperson who sees every lead. The two sides take turns request by request, so
+that a change in the machine's other load weighs on both alike. Each line runs in
+its own transaction on each side, rolled back afterwards: every round of every
+line starts from the same committed data, and nothing a line leaves (messages,
+mails, history, imported leads) weighs on the next.
 The tables start compact on both sides (the add-on's set-up rescoring rewrites every
 lead, which a crm-alone database never did), and each line starts vacuumed: the rows
 a rolled-back line left dead weigh on neither side, whenever autovacuum happens to
@@ -35,6 +37,8 @@ import io
 import random
 import statistics
 import threading
+import time
+from contextlib import ExitStack
 from datetime import date, timedelta
 
 from benchlib import (
@@ -44,7 +48,6 @@ from benchlib import (
     environment,
     install,
     psql,
-    timed,
 )
 
 from odoo.modules.registry import Registry
@@ -181,75 +184,53 @@ class Script:
         self.reason_id = self.env.ref("crm.lost_reason_1").id
         self.csv = self._csv(import_rows)
 
-    def lines(self):
-        return {key: getattr(self, method) for key, method in LINES.items()}
+    def request(self, key, index):
+        """Step ``index`` of the line ``key``, as a request of its own: flushed at
+        the end, then with an empty cache."""
+        getattr(self, LINES[key])(index)
+        self.env.flush_all()
+        self.env.invalidate_all()
 
-    def _each_lead(self, action):
-        """``action(lead, index)`` on every lead of the sample, each in a request
-        of its own: its own cache, flushed at the end."""
-        env = self.env
-        for index, lead_id in enumerate(self.lead_ids):
-            action(env["crm.lead"].browse(lead_id), index)
-            env.flush_all()
-            env.invalidate_all()
+    def _lead(self, index):
+        return self.env["crm.lead"].browse(self.lead_ids[index])
 
-    def create(self):
-        env = self.env
-        for index, partner_id in enumerate(self.partner_ids):
-            env["crm.lead"].create(
-                {
-                    "name": f"New opportunity {index}",
-                    "type": "opportunity",
-                    "partner_id": partner_id,
-                    "user_id": self.user_ids[index % SELLERS],
-                    "expected_revenue": 5_000 + index,
-                    "date_deadline": START + timedelta(days=index % 150),
-                }
-            )
-            env.flush_all()
-            env.invalidate_all()
-
-    def write_stage(self):
-        stages = self.stage_ids
-        self._each_lead(
-            lambda lead, index: lead.write(
-                {"stage_id": stages[(stages.index(lead.stage_id.id) + 1) % 3]}
-            )
+    def create(self, index):
+        self.env["crm.lead"].create(
+            {
+                "name": f"New opportunity {index}",
+                "type": "opportunity",
+                "partner_id": self.partner_ids[index],
+                "user_id": self.user_ids[index % SELLERS],
+                "expected_revenue": 5_000 + index,
+                "date_deadline": START + timedelta(days=index % 150),
+            }
         )
 
-    def write_deadline(self):
-        self._each_lead(
-            lambda lead, index: lead.write(
-                {"date_deadline": START + timedelta(days=20 + index % 300)}
-            )
+    def write_stage(self, index):
+        lead, stages = self._lead(index), self.stage_ids
+        lead.write({"stage_id": stages[(stages.index(lead.stage_id.id) + 1) % 3]})
+
+    def write_deadline(self, index):
+        self._lead(index).write(
+            {"date_deadline": START + timedelta(days=20 + index % 300)}
         )
 
-    def write_salesperson(self):
-        users = self.user_ids
-        self._each_lead(
-            lambda lead, index: lead.write(
-                {"user_id": users[(users.index(lead.user_id.id) + 1) % SELLERS]}
-            )
+    def write_salesperson(self, index):
+        lead, users = self._lead(index), self.user_ids
+        lead.write({"user_id": users[(users.index(lead.user_id.id) + 1) % SELLERS]})
+
+    def message_post(self, index):
+        self._lead(index).with_context(mail_notify_force_send=False).message_post(
+            body=f"Called, sent the offer {index}.",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
         )
 
-    def message_post(self):
-        self._each_lead(
-            lambda lead, index: lead.with_context(
-                mail_notify_force_send=False
-            ).message_post(
-                body=f"Called, sent the offer {index}.",
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-            )
-        )
+    def set_won(self, index):
+        self._lead(index).action_set_won()
 
-    def set_won(self):
-        self._each_lead(lambda lead, index: lead.action_set_won())
-
-    def set_lost(self):
-        self._each_lead(
-            lambda lead, index: lead.action_set_lost(lost_reason_id=self.reason_id)
-        )
+    def set_lost(self, index):
+        self._lead(index).action_set_lost(lost_reason_id=self.reason_id)
 
     def _csv(self, rows):
         buffer = io.StringIO()
@@ -281,7 +262,7 @@ class Script:
             )
         return buffer.getvalue().encode()
 
-    def csv_import(self):
+    def csv_import(self, index):
         wizard = self.env["base_import.import"].create(
             {
                 "res_model": "crm.lead",
@@ -317,14 +298,31 @@ class Script:
         self.env.flush_all()
 
 
-def run_line(registry, key, sample, import_rows):
-    """One line on one side, in a transaction rolled back afterwards: seconds."""
-    with registry.cursor() as cr:
-        script = Script(environment(cr), sample, import_rows)
-        line = script.lines()[key]
-        script.env.invalidate_all()
-        _result, seconds, _memory = timed(line)
-        cr.rollback()
+def run_round(registries, key, sample, import_rows, round_=0):
+    """One round of the line ``key`` on both sides, request after request, the two
+    sides taking turns at going first: the seconds of each side. Interleaved this
+    finely, both sides run under the same load of the machine, whatever else it
+    does meanwhile. Each side runs in a transaction rolled back afterwards."""
+    sides = list(registries)
+    seconds = dict.fromkeys(sides, 0.0)
+    with ExitStack() as stack:
+        scripts = {
+            side: Script(
+                environment(stack.enter_context(registry.cursor())),
+                sample,
+                import_rows,
+            )
+            for side, registry in registries.items()
+        }
+        for script in scripts.values():
+            script.env.invalidate_all()
+        for index in range(1 if key == "CSV import" else sample):
+            for side in sides[:: -1 if (index + round_) % 2 else 1]:
+                start = time.perf_counter()
+                scripts[side].request(key, index)
+                seconds[side] += time.perf_counter() - start
+        for script in scripts.values():
+            script.env.cr.rollback()
     return seconds
 
 
@@ -366,18 +364,16 @@ def main():
     registries = open_sides(dbs, args)
     keys = args.lines
     # warm-up: every line once on a few leads (code paths, caches), not counted
-    for registry in registries.values():
-        for key in keys:
-            run_line(registry, key, 20, 200)
+    for key in keys:
+        run_round(registries, key, 20, 200)
     times = {(key, side): [] for key in keys for side in sides}
     for round_ in range(args.rounds):
         for key in keys:
-            # the two sides take turns at going first
-            for side in sides[:: 1 if round_ % 2 == 0 else -1]:
-                psql(dbs[side], "VACUUM")
-                times[key, side].append(
-                    run_line(registries[side], key, args.sample, args.import_rows)
-                )
+            for db in dbs.values():
+                psql(db, "VACUUM")
+            seconds = run_round(registries, key, args.sample, args.import_rows, round_)
+            for side in sides:
+                times[key, side].append(seconds[side])
         print(
             f"round {round_ + 1}:",
             ", ".join(
@@ -387,8 +383,8 @@ def main():
             flush=True,
         )
     print()
-    # the overhead of each round (the two sides back to back, under the same load
-    # of the machine), then its median: steadier than the ratio of the medians
+    # the overhead of each round, then its median: steadier than the ratio of the
+    # medians
     print(
         "| line | crm alone (s) | with the add-on (s) | overhead (median of rounds) |"
     )
