@@ -1025,13 +1025,24 @@ class CrmLead(models.Model):
         if self.env.context.get("prospect_no_contact"):
             return result
         if self._prospect_is_contact(message):
-            today = self.env["prospect.engine"]._today()
-            # the author may be the prospect, who cannot write the lead; nothing
-            # this moves is tracked (the contact dates and the urgency)
-            self.sudo().with_context(mail_notrack=True).filtered(
-                lambda lead: (lead.last_contact_date or date.min) < today
-            ).last_contact_date = today
+            # the author may be the prospect, who cannot write the lead
+            self.sudo()._prospect_register_contact(self.env["prospect.engine"]._today())
         return result
+
+    def _prospect_register_contact(self, day):
+        """A contact on ``day``: the last contact date of these leads, and what the
+        live rules derive from it, set as the message's bookkeeping, the way a
+        compute sets its fields (no save of the lead, nothing tracked). The next
+        flush writes them with the lead's write date, which the night reads."""
+        leads = self.filtered(lambda lead: (lead.last_contact_date or date.min) < day)
+        if not leads:
+            return
+        with self.env.protecting([self._fields["last_contact_date"]], leads):
+            leads.last_contact_date = day
+        leads.modified(["last_contact_date"])
+        leads._prospect_apply_rules(
+            {"last_contact_date"}, self._prospect_live_program()
+        )
 
     def _prospect_record_message_event(self, message):
         """A reply of the prospect or an activity done is an engagement event (the

@@ -5,10 +5,10 @@ from psycopg2.errors import UniqueViolation
 
 from odoo import fields
 from odoo.tests import tagged, users
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 from odoo.tools.safe_eval import safe_eval
 
-from .common import ProspectCase
+from .common import ProspectCase, age_records
 
 
 @tagged("post_install", "-at_install")
@@ -149,6 +149,34 @@ class TestCadence(ProspectCase):
         self.assertEqual(lead.last_contact_date, self.today)
         self.assertEqual(lead.next_contact_date, self.today + timedelta(days=90))
         self.assertEqual(lead.contact_urgency, "later")
+
+    @users("user_sales_salesman")
+    def test_a_contact_is_saved_for_the_night(self):
+        """The contact a message records reaches the table with a new write date:
+        the night's incremental rescoring sees the lead changed, and nothing of it
+        is tracked in the chatter."""
+        lead = self._due_lead("Saved").with_user(self.env.user)
+        age_records(self.env, ["crm_lead"])
+        aged = lead.write_date
+        lead.message_post(
+            body="Our offer", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """SELECT last_contact_date, next_contact_date, contact_urgency,
+                          write_date
+                     FROM crm_lead WHERE id = %s""",
+                lead.id,
+            )
+        )
+        last, planned, urgency, write_date = self.env.cr.fetchone()
+        self.assertEqual(
+            (last, planned, urgency),
+            (self.today, self.today + timedelta(days=90), "later"),
+        )
+        self.assertGreater(write_date, aged)
+        self.assertFalse(lead.sudo().message_ids.tracking_value_ids)
 
     def test_activity_done_and_answer_are_contacts(self):
         lead = self._due_lead("Called")
