@@ -15,12 +15,12 @@ add-on:
 - CSV import: a file of ``--import-rows`` leads through ``base_import`` (the
   Import button), in one batch.
 
-Every lead action is a request of its own (flush, then an empty cache) by a
-salesperson who sees every lead. The two sides take turns request by request, so
-that a change in the machine's other load weighs on both alike. Each line runs in
-its own transaction on each side, rolled back afterwards: every round of every
-line starts from the same committed data, and nothing a line leaves (messages,
-mails, history, imported leads) weighs on the next.
+Every lead action is a request of its own by a salesperson who sees every lead: a
+transaction of its own, flushed, then rolled back rather than committed, so that
+every request starts from the same committed data with empty caches, and nothing a
+request leaves (messages, mails, history, imported leads, the tracking it prepared)
+weighs on the next. The two sides take turns request by request, so that a change
+in the machine's other load weighs on both alike.
 The tables start compact on both sides (the add-on's set-up rescoring rewrites every
 lead, which a crm-alone database never did), and each line starts vacuumed: the rows
 a rolled-back line left dead weigh on neither side, whenever autovacuum happens to
@@ -186,10 +186,16 @@ class Script:
 
     def request(self, key, index):
         """Step ``index`` of the line ``key``, as a request of its own: flushed at
-        the end, then with an empty cache."""
+        the end (``end_request`` then ends its transaction)."""
         getattr(self, LINES[key])(index)
         self.env.flush_all()
-        self.env.invalidate_all()
+
+    def end_request(self):
+        """End the request's transaction without keeping anything of it; the next
+        one starts afresh, as with a new cursor (the user, company and language of
+        the environment read again)."""
+        self.env.cr.rollback()
+        self.env.cr.reset()
 
     def _lead(self, index):
         return self.env["crm.lead"].browse(self.lead_ids[index])
@@ -302,7 +308,7 @@ def run_round(registries, key, sample, import_rows, round_=0):
     """One round of the line ``key`` on both sides, request after request, the two
     sides taking turns at going first: the seconds of each side. Interleaved this
     finely, both sides run under the same load of the machine, whatever else it
-    does meanwhile. Each side runs in a transaction rolled back afterwards."""
+    does meanwhile."""
     sides = list(registries)
     seconds = dict.fromkeys(sides, 0.0)
     with ExitStack() as stack:
@@ -315,14 +321,13 @@ def run_round(registries, key, sample, import_rows, round_=0):
             for side, registry in registries.items()
         }
         for script in scripts.values():
-            script.env.invalidate_all()
+            script.end_request()
         for index in range(1 if key == "CSV import" else sample):
             for side in sides[:: -1 if (index + round_) % 2 else 1]:
                 start = time.perf_counter()
                 scripts[side].request(key, index)
                 seconds[side] += time.perf_counter() - start
-        for script in scripts.values():
-            script.env.cr.rollback()
+                scripts[side].end_request()
     return seconds
 
 
