@@ -907,8 +907,9 @@ class CrmLead(models.Model):
         """``_prospect_rules_program`` of now, looked up in its cache directly (as
         ``ir.model.data`` fills its own): every save of a lead asks for it, and the
         decorator's binding of the arguments costs as much as the lookup itself."""
-        now = self.env["prospect.engine"]._now()
-        today = fields.Date.context_today(self, timestamp=now)
+        engine = self.env["prospect.engine"]
+        now = engine._now()
+        today = engine._today(now)
         program = self._prospect_rules_program
         cache = getattr(program, "__cache__", None)
         if cache is None:  # overridden without a cache
@@ -1226,6 +1227,8 @@ class CrmLead(models.Model):
             )
         )
         running = Enrollment.browse(row[0] for row in self.env.cr.fetchall())
+        if not running:
+            return
         won = running.filtered(lambda enrollment: closed[enrollment.lead_id.id])
         abandoned = (running - won).filtered("lead_id.date_abandoned")
         won._stop("won")

@@ -1,10 +1,27 @@
+import functools
 import logging
 import threading
+
+import pytz
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=1024)
+def local_day(minute, tz_name):
+    """The date at the UTC moment ``minute`` (naive, to the minute: time zones move
+    by whole minutes) in the time zone ``tz_name``, as ``fields.Date.context_today``
+    gives it (the UTC date when the zone is unknown). A pure function, remembered:
+    every save of a lead and every contact ask for it."""
+    if tz_name:
+        try:
+            return pytz.utc.localize(minute).astimezone(pytz.timezone(tz_name)).date()
+        except pytz.UnknownTimeZoneError:
+            pass
+    return minute.date()
 
 
 class ProspectEngine(models.AbstractModel):
@@ -97,9 +114,14 @@ class ProspectEngine(models.AbstractModel):
         return self._now().date()
 
     @api.model
-    def _today(self):
-        """The day the job runs on, in the user's time zone."""
-        return fields.Date.context_today(self, timestamp=self._now())
+    def _today(self, now=None):
+        """The day the job runs on (or of the moment ``now``), in the user's time
+        zone."""
+        now = now or self._now()
+        return local_day(
+            now.replace(second=0, microsecond=0),
+            self.env.context.get("tz") or self.env.user.tz,
+        )
 
     @api.model
     def _get_batch_size(self):

@@ -1,5 +1,6 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from odoo import fields
 from odoo.tests import tagged, users
 
 from ..expressions import LazyValues
@@ -15,6 +16,33 @@ class TestLiveRules(SequenceCase):
 
     def _salesman_lead(self, **values):
         return super()._salesman_lead(**{"stage_id": self.open_stage.id, **values})
+
+    def test_today_is_the_users_day(self):
+        """The day the rules count from is the user's, as Odoo's own
+        ``context_today`` gives it: half-hour zones, either side of midnight, an
+        unknown zone (the UTC day)."""
+        engine = self.env["prospect.engine"]
+        lead = self.env["crm.lead"]
+        for tz in ("Asia/Kolkata", "America/St_Johns", "Pacific/Kiritimati", "UTC"):
+            for moment in (
+                datetime(2026, 3, 29, 18, 29, 59),
+                datetime(2026, 3, 29, 18, 30, 0),
+                datetime(2026, 11, 1, 2, 59, 0),
+                datetime(2026, 11, 1, 3, 31, 0),
+                datetime(2026, 12, 31, 9, 59, 59),
+                datetime(2026, 12, 31, 10, 0, 1),
+            ):
+                with self.subTest(tz=tz, moment=moment):
+                    self.assertEqual(
+                        engine.with_context(tz=tz)._today(moment),
+                        fields.Date.context_today(
+                            lead.with_context(tz=tz), timestamp=moment
+                        ),
+                    )
+        self.assertEqual(
+            engine.with_context(tz="Mars/Olympus")._today(datetime(2026, 1, 1, 23)),
+            datetime(2026, 1, 1).date(),
+        )
 
     @users("user_sales_salesman")
     def test_closing_date_moves_grade_contact_and_history_at_once(self):
