@@ -20,7 +20,7 @@ def local_day(minute, tz_name):
         try:
             return pytz.utc.localize(minute).astimezone(pytz.timezone(tz_name)).date()
         except pytz.UnknownTimeZoneError:
-            pass
+            _logger.debug("Unknown time zone %r: the UTC day", tz_name)
     return minute.date()
 
 
