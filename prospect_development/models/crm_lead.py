@@ -785,12 +785,19 @@ class CrmLead(models.Model):
                     if old:
                         grade_moves.append((lead, old, value))
         for (name, value), ids in moved.items():
-            leads = self.browse(ids)
-            with self.env.protecting([self._fields[name]], leads):
-                leads[name] = value if value is not None else False
-            leads.modified([name])
+            self.browse(ids)._prospect_set_as_computed(
+                name, value if value is not None else False
+            )
         if grade_moves:
             self._record_grade_moves(grade_moves)
+
+    def _prospect_set_as_computed(self, name, value):
+        """Set the field ``name`` of these leads to ``value`` the way a compute
+        sets it: no save (no business logic, no tracking of its own); the next flush
+        writes it with the leads' write date."""
+        with self.env.protecting([self._fields[name]], self):
+            self[name] = value
+        self.modified([name])
 
     def unlink(self):
         # the nightly rescoring takes them out of their customers' sums
@@ -1038,9 +1045,7 @@ class CrmLead(models.Model):
         leads = self.filtered(lambda lead: (lead.last_contact_date or date.min) < day)
         if not leads:
             return
-        with self.env.protecting([self._fields["last_contact_date"]], leads):
-            leads.last_contact_date = day
-        leads.modified(["last_contact_date"])
+        leads._prospect_set_as_computed("last_contact_date", day)
         leads._prospect_apply_rules(
             {"last_contact_date"}, self._prospect_live_program()
         )

@@ -1,27 +1,16 @@
-import functools
 import logging
 import threading
-
-import pytz
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
-
-@functools.lru_cache(maxsize=1024)
-def local_day(minute, tz_name):
-    """The date at the UTC moment ``minute`` (naive, to the minute: time zones move
-    by whole minutes) in the time zone ``tz_name``, as ``fields.Date.context_today``
-    gives it (the UTC date when the zone is unknown). A pure function, remembered:
-    every save of a lead and every contact ask for it."""
-    if tz_name:
-        try:
-            return pytz.utc.localize(minute).astimezone(pytz.timezone(tz_name)).date()
-        except pytz.UnknownTimeZoneError:
-            _logger.debug("Unknown time zone %r: the UTC day", tz_name)
-    return minute.date()
+# {(UTC minute, time zone): the day there}: ``fields.Date.context_today`` is a pure
+# function of the two (time zones move by whole minutes), and every save of a lead
+# and every contact ask for it. Emptied when it grows past LOCAL_DAYS_SIZE.
+LOCAL_DAYS = {}
+LOCAL_DAYS_SIZE = 1024
 
 
 class ProspectEngine(models.AbstractModel):
@@ -117,11 +106,14 @@ class ProspectEngine(models.AbstractModel):
     def _today(self, now=None):
         """The day the job runs on (or of the moment ``now``), in the user's time
         zone."""
-        now = now or self._now()
-        return local_day(
-            now.replace(second=0, microsecond=0),
-            self.env.context.get("tz") or self.env.user.tz,
-        )
+        minute = (now or self._now()).replace(second=0, microsecond=0)
+        key = (minute, self.env.context.get("tz") or self.env.user.tz)
+        day = LOCAL_DAYS.get(key)
+        if day is None:
+            if len(LOCAL_DAYS) >= LOCAL_DAYS_SIZE:
+                LOCAL_DAYS.clear()
+            day = LOCAL_DAYS[key] = fields.Date.context_today(self, timestamp=minute)
+        return day
 
     @api.model
     def _get_batch_size(self):
