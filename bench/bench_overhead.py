@@ -16,11 +16,12 @@ add-on:
   Import button), in one batch.
 
 Every lead action is a request of its own by a salesperson who sees every lead: a
-transaction of its own, flushed, then rolled back rather than committed, so that
-every request starts from the same committed data with empty caches, and nothing a
-request leaves (messages, mails, history, imported leads, the tracking it prepared)
-weighs on the next. The two sides take turns request by request, so that a change
-in the machine's other load weighs on both alike.
+transaction of its own that ends as a commit does, its flush and the hooks that run
+before the commit (the chatter's tracking messages, written then), and is then
+rolled back rather than committed, so that every request starts from the same
+committed data with empty caches, and nothing a request leaves (messages, mails,
+history, imported leads) weighs on the next. The two sides take turns request by
+request, so that a change in the machine's other load weighs on both alike.
 The tables start compact on both sides (the add-on's set-up rescoring rewrites every
 lead, which a crm-alone database never did), and each line starts vacuumed: the rows
 a rolled-back line left dead weigh on neither side, whenever autovacuum happens to
@@ -50,6 +51,7 @@ from benchlib import (
     psql,
 )
 
+from odoo import api
 from odoo.modules.registry import Registry
 from odoo.tools import config
 
@@ -157,12 +159,8 @@ class Script:
     """The lines of the benchmark, the same on both sides."""
 
     def __init__(self, env, sample, import_rows):
-        self.seller = env["res.users"].search([("login", "=", f"overhead{SELLERS}")])
-        # as in a request of the web client: the user's context (language, zone)
-        self.env = env(
-            user=self.seller,
-            context=self.seller.with_user(self.seller).context_get(),
-        )
+        """``env``: the seller's (``seller_environment``)."""
+        self.env = env
         self.sample = sample
         self.import_rows = import_rows
         Lead = self.env["crm.lead"]
@@ -185,10 +183,11 @@ class Script:
         self.csv = self._csv(import_rows)
 
     def request(self, key, index):
-        """Step ``index`` of the line ``key``, as a request of its own: flushed at
-        the end (``end_request`` then ends its transaction)."""
+        """Step ``index`` of the line ``key``, as a request of its own, up to its
+        commit: the flush and the precommit hooks, where mail writes the tracking
+        of the request's saves (``end_request`` then ends its transaction)."""
         getattr(self, LINES[key])(index)
-        self.env.flush_all()
+        self.env.cr.flush()
 
     def end_request(self):
         """End the request's transaction without keeping anything of it; the next
@@ -304,6 +303,18 @@ class Script:
         self.env.flush_all()
 
 
+def seller_environment(registry, cr):
+    """The environment of the seller's requests on ``cr``, as a request of the web
+    client has it: the seller's id and context (language, zone), and the first of
+    its transaction, which runs the flush before the commit with it."""
+    with registry.cursor() as session_cr:
+        seller = environment(session_cr)["res.users"].search(
+            [("login", "=", f"overhead{SELLERS}")]
+        )
+        uid, context = seller.id, dict(seller.with_user(seller).context_get())
+    return api.Environment(cr, uid, context)
+
+
 def run_round(registries, key, sample, import_rows, round_=0):
     """One round of the line ``key`` on both sides, request after request, the two
     sides taking turns at going first: the seconds of each side. Interleaved this
@@ -314,7 +325,7 @@ def run_round(registries, key, sample, import_rows, round_=0):
     with ExitStack() as stack:
         scripts = {
             side: Script(
-                environment(stack.enter_context(registry.cursor())),
+                seller_environment(registry, stack.enter_context(registry.cursor())),
                 sample,
                 import_rows,
             )

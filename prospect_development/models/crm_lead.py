@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from odoo import SUPERUSER_ID, api, fields, models, tools
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, MissingError, ValidationError
 from odoo.tools import SQL, email_domain_extract, email_normalize
 
 from .. import rules
@@ -66,6 +66,19 @@ RULE_OUTPUT_INPUTS = {
     "cost": frozenset({"development_cost_logged", "touch_count"}),
 }
 RULE_INPUTS = frozenset().union(*RULE_OUTPUT_INPUTS.values())
+# The add-on's tracked fields (``tracking=True`` below; a test keeps the two in
+# step): described for the chatter only when one of them moved (``_message_track``).
+TRACKED_FIELDS = frozenset(
+    {
+        "need_status",
+        "prospect_grade",
+        "key_account_colour",
+        "next_contact_planned",
+        "development_cost_logged",
+        "abandon_reason",
+        "prospect_referrer_id",
+    }
+)
 
 
 class RulesProgram(NamedTuple):
@@ -755,6 +768,19 @@ class CrmLead(models.Model):
         whose inputs were ``written`` (``RULE_OUTPUT_INPUTS``), and set what moved
         the way a compute sets its fields (no business logic; the grade's move is
         tracked). A grade moved by the user's change goes to the lead's history."""
+        moved, grade_moves = self._prospect_rule_moves(written, program)
+        for (name, value), ids in moved.items():
+            self.browse(ids)._prospect_set_as_computed(
+                name, value if value is not None else False
+            )
+        if grade_moves:
+            self._record_grade_moves(grade_moves)
+
+    def _prospect_rule_moves(self, written, program, known=None):
+        """What the live rules (``program``) whose inputs were ``written`` move on
+        these leads: ``{(field name, value or None): lead ids}``, a field not read
+        yet counting as moved, and the grades' moves ``[(lead, old, new)]``.
+        ``known``: input values the leads do not hold yet ``{name: value}``."""
         readers, outputs, _won_ids = program
         wanted = {
             output
@@ -766,6 +792,8 @@ class CrmLead(models.Model):
         grade_moves = []
         for lead in self:
             values = LazyValues(lead, readers)
+            if known:
+                values.update(known)
             todo = wanted
             for output, name in RULE_OUTPUTS.items():
                 if output not in todo:
@@ -784,12 +812,7 @@ class CrmLead(models.Model):
                     todo = todo | {"next_date", "urgency"}
                     if old:
                         grade_moves.append((lead, old, value))
-        for (name, value), ids in moved.items():
-            self.browse(ids)._prospect_set_as_computed(
-                name, value if value is not None else False
-            )
-        if grade_moves:
-            self._record_grade_moves(grade_moves)
+        return moved, grade_moves
 
     def _prospect_set_as_computed(self, name, value):
         """Set the field ``name`` of these leads to ``value`` the way a compute
@@ -1038,17 +1061,63 @@ class CrmLead(models.Model):
         return result
 
     def _prospect_register_contact(self, day):
-        """A contact on ``day``: the last contact date of these leads, and what the
-        live rules derive from it, set as the message's bookkeeping, the way a
-        compute sets its fields (no save of the lead, nothing tracked). The next
-        flush writes them with the lead's write date, which the night reads."""
+        """A contact on ``day``: the last contact date of these leads, and the next
+        contact and urgency the live rules derive from it, saved at once as the
+        message's bookkeeping: no save of the lead (no business logic, nothing
+        tracked), but a new write date, which the night reads. One statement, the
+        cache left as a flush would leave it: a flush of the lead through the ORM
+        cost a message more than all the rest of the add-on (``bench_overhead``)."""
         leads = self.filtered(lambda lead: (lead.last_contact_date or date.min) < day)
         if not leads:
             return
-        leads._prospect_set_as_computed("last_contact_date", day)
-        leads._prospect_apply_rules(
-            {"last_contact_date"}, self._prospect_live_program()
+        known = {"last_contact_date": day}
+        moved, _grade_moves = leads._prospect_rule_moves(
+            set(known), self._prospect_live_program(), known
         )
+        changes = {lead_id: dict(known) for lead_id in leads.ids}
+        for (name, value), ids in moved.items():
+            for lead_id in ids:
+                changes[lead_id][name] = value
+        leads._prospect_save_as_computed(changes)
+
+    def _prospect_save_as_computed(self, changes):
+        """Save ``changes`` ``{lead id: {field name: value or None}}`` of stored
+        fields of these leads that no save moves (rule outputs, bookkeeping) the way
+        a flush of computed fields does: their columns and the write date, the
+        cache updated, what depends on them invalidated, nothing tracked."""
+        names = {name for values in changes.values() for name in values}
+        self.flush_recordset([*names, "write_date", "write_uid"])
+        groups = defaultdict(list)  # {((name, value), ...): lead ids}
+        for lead_id, values in changes.items():
+            groups[tuple(sorted(values.items()))].append(lead_id)
+        now = self.env.cr.now()
+        for items, ids in groups.items():
+            assignments = [
+                SQL("%s = %s", SQL.identifier(name), value) for name, value in items
+            ]
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE crm_lead SET %s, write_uid = %s, write_date = %s "
+                    "WHERE id IN %s",
+                    SQL(", ").join(assignments),
+                    self.env.uid,
+                    now,
+                    tuple(ids),
+                )
+            )
+            leads = self.browse(ids)
+            for name, value in (
+                *items,
+                ("write_uid", self.env.uid),
+                ("write_date", now),
+            ):
+                field = self._fields[name]
+                self.env.cache.update(
+                    leads, field, [field.convert_to_cache(value, leads)] * len(ids)
+                )
+        fields_ = [self._fields[name] for name in names]
+        with self.env.protecting(fields_, self):
+            self.modified(names)
 
     def _prospect_record_message_event(self, message):
         """A reply of the prospect or an activity done is an engagement event (the
@@ -1713,6 +1782,35 @@ class CrmLead(models.Model):
                 for lead, old, new in moves
             ]
         )
+
+    def _message_track(self, fields_iter, initial_values_dict):
+        """Leave out the add-on's tracked fields that moved on none of these leads:
+        mail describes every tracked field it is given (``fields_get``, translated
+        labels and selections) on each commit of a save, which cost a save of the
+        closing date more than all the rest of the add-on (``bench_overhead``).
+        What is tracked is the same: ``_mail_track`` skips unmoved fields."""
+        ours = TRACKED_FIELDS.intersection(fields_iter)
+        still = ours - self._prospect_tracked_fields_moved(ours, initial_values_dict)
+        if still:
+            fields_iter = [name for name in fields_iter if name not in still]
+        return super()._message_track(fields_iter, initial_values_dict)
+
+    def _prospect_tracked_fields_moved(self, names, initial_values_dict):
+        """The fields of ``names`` that moved on one of these leads, compared as
+        ``_mail_track`` compares them (a lead deleted since counts for nothing)."""
+        moved = set()
+        for lead in self:
+            initial_values = initial_values_dict.get(lead.id) or {}
+            try:
+                for name in names - moved:
+                    if name not in initial_values:
+                        continue
+                    old, new = initial_values[name], lead[name]
+                    if not (new == old or (not new and not old)):
+                        moved.add(name)
+            except MissingError:
+                continue
+        return moved
 
     @api.model
     def fields_get(self, allfields=None, attributes=None):

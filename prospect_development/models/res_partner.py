@@ -4,13 +4,18 @@ from odoo import fields, models
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    # The add-on's columns are fetched only when one of them is read (prefetch
+    # group ``prospect_development``): not with every partner Odoo reads.
+
     prospect_birthday = fields.Date(
         string="Birthday",
+        prefetch="prospect_development",
         help="Birthday of this person: key accounts are greeted (mail or gift) a few "
         "days before it every year. Only the day and month are used.",
     )
     prospect_founding_date = fields.Date(
         string="Founding Date",
+        prefetch="prospect_development",
         help="Day the company was founded: key accounts are greeted on every "
         "anniversary of it.",
     )
@@ -23,6 +28,7 @@ class ResPartner(models.Model):
         ],
         string="Buying Role",
         index="btree_not_null",
+        prefetch="prospect_development",
         help="Role of this person in the purchases of their company. Direct mail "
         "and key-account care go to the decision maker when one is known.",
     )

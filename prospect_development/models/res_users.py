@@ -7,6 +7,8 @@ class ResUsers(models.Model):
 
     prospect_weekly_capacity = fields.Integer(
         string="Weekly Contact Capacity",
+        # not fetched with every user Odoo reads (the current one, on each request)
+        prefetch="prospect_development",
         help="How many contacts (calls, mails, visits) this salesperson can make in "
         "a week; empty: the capacity of the CRM settings. Set by Sales managers; the "
         "workload forecast compares the cadence with it.",

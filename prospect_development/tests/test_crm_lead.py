@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from psycopg2.errors import CheckViolation
 
@@ -6,6 +7,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged, users
 from odoo.tools import mute_logger
 
+from ..models.crm_lead import TRACKED_FIELDS
 from .common import ProspectCase
 
 
@@ -52,6 +54,63 @@ class TestCrmLeadProspect(ProspectCase):
         )
         self.assertEqual(tracked.old_value_char, "D")
         self.assertEqual(tracked.new_value_char, "A")
+
+    def test_tracked_fields_are_the_add_ons(self):
+        """``TRACKED_FIELDS`` lists the add-on's tracked fields of a lead."""
+        tracked = {
+            name
+            for name, field in self.env["crm.lead"]._fields.items()
+            if getattr(field, "tracking", None)
+            and field._module == "prospect_development"
+        }
+        self.assertEqual(tracked, TRACKED_FIELDS)
+
+    @users("user_sales_salesman")
+    def test_tracking_describes_what_moved_only(self):
+        """The chatter tracks the add-on's fields that moved, on the leads where
+        they moved, emptied ones too; mail describes none of the others, so that a
+        save that moves none of them pays nothing for them."""
+        moved = self._salesman_lead(
+            need_status="clear", date_deadline=self.today + timedelta(days=10)
+        )
+        still = self._salesman_lead(need_status="potential")
+        self.flush_tracking()
+        described = []
+        fields_get = type(moved).fields_get
+
+        def spy(model, allfields=None, attributes=None):
+            described.append(set(allfields or ()))
+            return fields_get(model, allfields=allfields, attributes=attributes)
+
+        with patch.object(type(moved), "fields_get", spy):
+            (moved | still).write({"date_deadline": self.today + timedelta(days=400)})
+            self.flush_tracking()
+            self.assertEqual(len(described), 1)
+            self.assertIn("prospect_grade", described[0])
+            self.assertFalse(described[0] & (TRACKED_FIELDS - {"prospect_grade"}))
+            described.clear()
+            moved.write({"need_status": False, "expected_revenue": 12_000})
+            self.flush_tracking()
+            self.assertEqual(described[0] & TRACKED_FIELDS, {"need_status"})
+            described.clear()
+            still.expected_revenue = 3_000
+            self.flush_tracking()
+            self.assertIn("expected_revenue", described[0])
+            self.assertFalse(described[0] & TRACKED_FIELDS)
+
+        def tracked(lead):
+            values = lead.sudo().message_ids.tracking_value_ids
+            return sorted(
+                (value.field_id.name, value.old_value_char, value.new_value_char)
+                for value in values
+                if value.field_id.name in TRACKED_FIELDS
+            )
+
+        self.assertEqual(
+            tracked(moved),
+            [("need_status", "Clear need", ""), ("prospect_grade", "A", "D")],
+        )
+        self.assertEqual(tracked(still), [])
 
     @users("user_sales_salesman")
     def test_form_shows_grade_before_saving(self):
