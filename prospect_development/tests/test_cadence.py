@@ -1,4 +1,5 @@
 from datetime import timedelta
+from itertools import product
 
 from lxml import etree
 from psycopg2.errors import UniqueViolation
@@ -177,6 +178,70 @@ class TestCadence(ProspectCase):
         )
         self.assertGreater(write_date, aged)
         self.assertFalse(lead.sudo().message_ids.tracking_value_ids)
+
+    def test_a_contact_plans_as_the_rules_do(self):
+        """The contact's statement reads the tier and potential key itself: what it
+        saves is what the live rules give when the last contact date is saved, for
+        every tier, grade, key account, potential key, agreed date and state."""
+        Rule = self.env["prospect.cadence.rule"]
+        Rule.search([]).sequence = 100
+        Rule.create(
+            [
+                {"sequence": 1, "potential_key_only": True, "interval_days": 11},
+                {"sequence": 2, "key_account_only": True, "interval_days": 17},
+                {
+                    "sequence": 3,
+                    "pyramid_tier": "super",
+                    "prospect_grade": "a",
+                    "interval_days": 5,
+                },
+                {"sequence": 4, "prospect_grade": "c", "interval_days": 45},
+            ]
+        )
+        grades = {
+            "a": {"need_status": "clear", "date_deadline": self.today + timedelta(10)},
+            "c": {"need_status": "clear", "date_deadline": self.today + timedelta(150)},
+            "e": {"need_status": "none"},
+        }
+        pairs = []
+        for tier, potential, colour, grade, planned, won in product(
+            ("super", "small"),
+            (False, True),
+            (False, "red"),
+            grades,
+            (False, self.today + timedelta(days=4)),
+            (False, True),
+        ):
+            values = {
+                "pyramid_tier": tier,
+                "prospect_potential_key": potential,
+                "key_account_colour": colour,
+                "next_contact_planned": planned,
+                "last_contact_date": self.today - timedelta(days=30),
+                **grades[grade],
+            }
+            if won:
+                values["stage_id"] = self.won_stage.id
+            pairs.append(
+                (self._open_lead("Saved", **values), self._open_lead("Met", **values))
+            )
+        saved = self.env["crm.lead"].concat(*(pair[0] for pair in pairs))
+        met = self.env["crm.lead"].concat(*(pair[1] for pair in pairs))
+        saved.write({"last_contact_date": self.today})
+        met._prospect_register_contact(self.today)
+        self.env.invalidate_all()
+        planned = {lead.next_contact_date for lead in saved}
+        self.assertTrue({False, self.today + timedelta(days=4)} < planned)
+        self.assertTrue(
+            {self.today + timedelta(days=days) for days in (5, 11, 17, 45)} < planned
+        )
+        for saved_lead, met_lead in pairs:
+            with self.subTest(lead=saved_lead.read(list(values))[0]):
+                self.assertEqual(met_lead.last_contact_date, self.today)
+                self.assertEqual(
+                    (met_lead.next_contact_date, met_lead.contact_urgency),
+                    (saved_lead.next_contact_date, saved_lead.contact_urgency),
+                )
 
     def test_activity_done_and_answer_are_contacts(self):
         lead = self._due_lead("Called")

@@ -179,10 +179,11 @@ class TestLiveRules(SequenceCase):
 
         def evaluated():
             # what the rules give for the whole lead as it is now
-            readers, outputs, _won_ids = lead._prospect_live_program()
-            values = LazyValues(lead, readers)
+            program = lead._prospect_live_program()
+            values = LazyValues(lead, program.readers)
             return [
-                outputs[output].evaluate(values) or False for output in RULE_OUTPUTS
+                program.outputs[output].evaluate(values) or False
+                for output in RULE_OUTPUTS
             ]
 
         saves = [
