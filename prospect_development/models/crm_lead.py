@@ -1,6 +1,5 @@
-import json
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import NamedTuple
 
 from odoo import SUPERUSER_ID, api, fields, models, tools
@@ -88,10 +87,6 @@ class RulesProgram(NamedTuple):
     readers: dict  # how ``LazyValues`` reads a lead's values
     outputs: dict  # the expressions of ``RULE_OUTPUTS``
     won_ids: frozenset  # the won stages, which the rules read
-    # a contact's UPDATE (``_prospect_register_contact``): what it sets, and the
-    # intervals it reads by the lead's tier and potential key, by (grade, is key)
-    contact_assignments: SQL
-    contact_intervals: dict
 
 
 def lost_probability(lead, values=None):
@@ -145,7 +140,6 @@ class CrmLead(models.Model):
         "the shares of the CRM settings; inactive customers bought before the window "
         "only; prospects never bought but were contacted; suspects were never "
         "contacted; other have no need. Set by the nightly rescoring.",
-        prefetch="prospect_live",
     )
     # The figures of the nightly rescoring are read together, apart from the lead:
     # saving a lead reads none of them (prefetch group ``prospect_engine``).
@@ -198,7 +192,6 @@ class CrmLead(models.Model):
         readonly=True,
         help="Last real touch: an activity done, a mail sent to or received from the "
         "prospect.",
-        prefetch="prospect_live",
     )
     next_contact_date = fields.Date(
         compute="_compute_prospect_rules",
@@ -332,7 +325,6 @@ class CrmLead(models.Model):
         help="Its open pipeline would rank the customer super or large while its "
         "revenue ranks it below: a big customer in the making. Its team leader "
         "decides a key-account colour and a development plan.",
-        prefetch="prospect_live",
     )
     prospect_potential_key_reason = fields.Char(
         string="Why a Potential Key Customer",
@@ -489,8 +481,7 @@ class CrmLead(models.Model):
         is created; a save of one of their inputs (``RULE_INPUTS``) evaluates them
         again in ``write``, the form in ``_onchange_prospect_rules``: the lead work
         that moves none of them (a salesperson, a message) pays nothing for them."""
-        program = self._prospect_live_program()
-        readers, outputs = program.readers, program.outputs
+        readers, outputs, _won_ids = self._prospect_live_program()
         for lead in self:
             values = LazyValues(lead, readers)
             for output, name in RULE_OUTPUTS.items():
@@ -777,7 +768,20 @@ class CrmLead(models.Model):
         whose inputs were ``written`` (``RULE_OUTPUT_INPUTS``), and set what moved
         the way a compute sets its fields (no business logic; the grade's move is
         tracked). A grade moved by the user's change goes to the lead's history."""
-        readers, outputs = program.readers, program.outputs
+        moved, grade_moves = self._prospect_rule_moves(written, program)
+        for (name, value), ids in moved.items():
+            self.browse(ids)._prospect_set_as_computed(
+                name, value if value is not None else False
+            )
+        if grade_moves:
+            self._record_grade_moves(grade_moves)
+
+    def _prospect_rule_moves(self, written, program, known=None):
+        """What the live rules (``program``) whose inputs were ``written`` move on
+        these leads: ``{(field name, value or None): lead ids}``, a field not read
+        yet counting as moved, and the grades' moves ``[(lead, old, new)]``.
+        ``known``: input values the leads do not hold yet ``{name: value}``."""
+        readers, outputs, _won_ids = program
         wanted = {
             output
             for output, inputs in RULE_OUTPUT_INPUTS.items()
@@ -788,6 +792,8 @@ class CrmLead(models.Model):
         grade_moves = []
         for lead in self:
             values = LazyValues(lead, readers)
+            if known:
+                values.update(known)
             todo = wanted
             for output, name in RULE_OUTPUTS.items():
                 if output not in todo:
@@ -806,12 +812,7 @@ class CrmLead(models.Model):
                     todo = todo | {"next_date", "urgency"}
                     if old:
                         grade_moves.append((lead, old, value))
-        for (name, value), ids in moved.items():
-            self.browse(ids)._prospect_set_as_computed(
-                name, value if value is not None else False
-            )
-        if grade_moves:
-            self._record_grade_moves(grade_moves)
+        return moved, grade_moves
 
     def _prospect_set_as_computed(self, name, value):
         """Set the field ``name`` of these leads to ``value`` the way a compute
@@ -930,34 +931,7 @@ class CrmLead(models.Model):
                 settings,
             ),
         }
-        # a contact: the next date and urgency the same rules give, from the
-        # contact's day; the lead's tier and potential key read by the statement
-        contact_next = rules.next_contact_date(
-            column("contact", "is_open"),
-            column("contact", "day"),
-            column("contact", "day"),
-            SQL(
-                "((contact.intervals -> lead.pyramid_tier)"
-                " ->> COALESCE(lead.prospect_potential_key, FALSE)::text)::int"
-            ),
-            column("contact", "planned"),
-        )
-        contact_assignments = SQL(
-            "last_contact_date = contact.day, next_contact_date = %s, "
-            "contact_urgency = %s",
-            contact_next,
-            rules.urgency(contact_next, today),
-        )
-        contact_intervals = defaultdict(lambda: defaultdict(dict))
-        for (tier, grade_value, is_key, is_potential), (days, _type) in matrix.items():
-            by_tier = contact_intervals[grade_value, is_key][tier]
-            by_tier["true" if is_potential else "false"] = days
-        contact_intervals = {
-            key: json.dumps(value) for key, value in contact_intervals.items()
-        }
-        return RulesProgram(
-            readers, outputs, won_ids, contact_assignments, contact_intervals
-        )
+        return RulesProgram(readers, outputs, won_ids)
 
     def _prospect_live_program(self):
         """``_prospect_rules_program`` of now, looked up in its cache directly (as
@@ -1087,74 +1061,63 @@ class CrmLead(models.Model):
         return result
 
     def _prospect_register_contact(self, day):
-        """A contact on ``day`` (when later than the last one): the last contact
-        date of these leads, and the next contact and urgency the live rules derive
-        from it, saved at once as the message's bookkeeping: no save of the lead (no
-        business logic, nothing tracked) but a new write date, which the night
-        reads. One statement, which reads the lead's tier and potential key itself
-        (they are not fetched with the lead); the cache is left as a flush of
-        computed fields would leave it."""
-        program = self._prospect_live_program()
-        is_open = CLOSING_RULES[1]
-        rows = []
-        for lead in self:
-            values = LazyValues(lead, program.readers)
-            opened = is_open.evaluate(values)
-            intervals = opened and program.contact_intervals.get(
-                (values["grade"], bool(lead.key_account_colour))
-            )
-            rows.append(
+        """A contact on ``day``: the last contact date of these leads, and the next
+        contact and urgency the live rules derive from it, saved at once as the
+        message's bookkeeping: no save of the lead (no business logic, nothing
+        tracked), but a new write date, which the night reads. One statement, the
+        cache left as a flush would leave it: a flush of the lead through the ORM
+        cost a message more than all the rest of the add-on (``bench_overhead``)."""
+        leads = self.filtered(lambda lead: (lead.last_contact_date or date.min) < day)
+        if not leads:
+            return
+        known = {"last_contact_date": day}
+        moved, _grade_moves = leads._prospect_rule_moves(
+            set(known), self._prospect_live_program(), known
+        )
+        changes = {lead_id: dict(known) for lead_id in leads.ids}
+        for (name, value), ids in moved.items():
+            for lead_id in ids:
+                changes[lead_id][name] = value
+        leads._prospect_save_as_computed(changes)
+
+    def _prospect_save_as_computed(self, changes):
+        """Save ``changes`` ``{lead id: {field name: value or None}}`` of stored
+        fields of these leads that no save moves (rule outputs, bookkeeping) the way
+        a flush of computed fields does: their columns and the write date, the
+        cache updated, what depends on them invalidated, nothing tracked."""
+        names = {name for values in changes.values() for name in values}
+        self.flush_recordset([*names, "write_date", "write_uid"])
+        groups = defaultdict(list)  # {((name, value), ...): lead ids}
+        for lead_id, values in changes.items():
+            groups[tuple(sorted(values.items()))].append(lead_id)
+        now = self.env.cr.now()
+        for items, ids in groups.items():
+            assignments = [
+                SQL("%s = %s", SQL.identifier(name), value) for name, value in items
+            ]
+            self.env.cr.execute(
                 SQL(
-                    "(%s, %s::date, %s::boolean, %s::date, %s::jsonb)",
-                    lead.id,
-                    day,
-                    opened,
-                    lead.next_contact_planned or None,
-                    intervals or "{}",
+                    "UPDATE crm_lead SET %s, write_uid = %s, write_date = %s "
+                    "WHERE id IN %s",
+                    SQL(", ").join(assignments),
+                    self.env.uid,
+                    now,
+                    tuple(ids),
                 )
             )
-        names = ["last_contact_date", "next_contact_date", "contact_urgency"]
-        self.flush_recordset(
-            [
-                *names,
-                "pyramid_tier",
-                "prospect_potential_key",
-                "write_date",
-                "write_uid",
-            ]
-        )
-        now = self.env.cr.now()
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE crm_lead lead SET %s, write_uid = %s, write_date = %s
-                  FROM (VALUES %s) AS contact(id, day, is_open, planned, intervals)
-                 WHERE lead.id = contact.id
-                   AND (lead.last_contact_date IS NULL
-                        OR lead.last_contact_date < contact.day)
-             RETURNING lead.id, lead.next_contact_date, lead.contact_urgency
-                """,
-                program.contact_assignments,
-                self.env.uid,
-                now,
-                SQL(", ").join(rows),
-            )
-        )
-        saved = self.env.cr.fetchall()
-        if not saved:
-            return
-        leads = self.browse(row[0] for row in saved)
-        cache = self.env.cache
-        for name, column_values in (
-            ("last_contact_date", [day] * len(saved)),
-            ("next_contact_date", [row[1] for row in saved]),
-            ("contact_urgency", [row[2] or None for row in saved]),
-            ("write_uid", [self.env.uid] * len(saved)),
-            ("write_date", [now] * len(saved)),
-        ):
-            cache.update(leads, self._fields[name], column_values)
-        with self.env.protecting([self._fields[name] for name in names], leads):
-            leads.modified(names)
+            leads = self.browse(ids)
+            for name, value in (
+                *items,
+                ("write_uid", self.env.uid),
+                ("write_date", now),
+            ):
+                field = self._fields[name]
+                self.env.cache.update(
+                    leads, field, [field.convert_to_cache(value, leads)] * len(ids)
+                )
+        fields_ = [self._fields[name] for name in names]
+        with self.env.protecting(fields_, self):
+            self.modified(names)
 
     def _prospect_record_message_event(self, message):
         """A reply of the prospect or an activity done is an engagement event (the

@@ -180,9 +180,9 @@ class TestCadence(ProspectCase):
         self.assertFalse(lead.sudo().message_ids.tracking_value_ids)
 
     def test_a_contact_plans_as_the_rules_do(self):
-        """The contact's statement reads the tier and potential key itself: what it
-        saves is what the live rules give when the last contact date is saved, for
-        every tier, grade, key account, potential key, agreed date and state."""
+        """A contact, saved as bookkeeping, plans what a save of the last contact
+        date plans, for every tier, grade, key account, potential key, agreed date
+        and state."""
         Rule = self.env["prospect.cadence.rule"]
         Rule.search([]).sequence = 100
         Rule.create(

@@ -179,11 +179,10 @@ class TestLiveRules(SequenceCase):
 
         def evaluated():
             # what the rules give for the whole lead as it is now
-            program = lead._prospect_live_program()
-            values = LazyValues(lead, program.readers)
+            readers, outputs, _won_ids = lead._prospect_live_program()
+            values = LazyValues(lead, readers)
             return [
-                program.outputs[output].evaluate(values) or False
-                for output in RULE_OUTPUTS
+                outputs[output].evaluate(values) or False for output in RULE_OUTPUTS
             ]
 
         saves = [
