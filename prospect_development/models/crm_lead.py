@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 from odoo import SUPERUSER_ID, api, fields, models, tools
 from odoo.exceptions import AccessError, MissingError, ValidationError
-from odoo.tools import SQL, email_domain_extract, email_normalize
+from odoo.tools import SQL, email_domain_extract, email_normalize, lazy_classproperty
 
 from .. import rules
 from ..expressions import LazyValues, case, coalesce, column, equal
@@ -66,19 +66,6 @@ RULE_OUTPUT_INPUTS = {
     "cost": frozenset({"development_cost_logged", "touch_count"}),
 }
 RULE_INPUTS = frozenset().union(*RULE_OUTPUT_INPUTS.values())
-# The add-on's tracked fields (``tracking=True`` below; a test keeps the two in
-# step): described for the chatter only when one of them moved (``_message_track``).
-TRACKED_FIELDS = frozenset(
-    {
-        "need_status",
-        "prospect_grade",
-        "key_account_colour",
-        "next_contact_planned",
-        "development_cost_logged",
-        "abandon_reason",
-        "prospect_referrer_id",
-    }
-)
 
 
 class RulesProgram(NamedTuple):
@@ -770,9 +757,10 @@ class CrmLead(models.Model):
         tracked). A grade moved by the user's change goes to the lead's history."""
         moved, grade_moves = self._prospect_rule_moves(written, program)
         for (name, value), ids in moved.items():
-            self.browse(ids)._prospect_set_as_computed(
-                name, value if value is not None else False
-            )
+            leads = self.browse(ids)
+            with self.env.protecting([self._fields[name]], leads):
+                leads[name] = value if value is not None else False
+            leads.modified([name])
         if grade_moves:
             self._record_grade_moves(grade_moves)
 
@@ -813,14 +801,6 @@ class CrmLead(models.Model):
                     if old:
                         grade_moves.append((lead, old, value))
         return moved, grade_moves
-
-    def _prospect_set_as_computed(self, name, value):
-        """Set the field ``name`` of these leads to ``value`` the way a compute
-        sets it: no save (no business logic, no tracking of its own); the next flush
-        writes it with the leads' write date."""
-        with self.env.protecting([self._fields[name]], self):
-            self[name] = value
-        self.modified([name])
 
     def unlink(self):
         # the nightly rescoring takes them out of their customers' sums
@@ -1790,9 +1770,18 @@ class CrmLead(models.Model):
         closing date more than all the rest of the add-on (``bench_overhead``).
         What is tracked is the same: ``_mail_track`` skips unmoved fields."""
         names = set(fields_iter)
-        ours = TRACKED_FIELDS & names
+        ours = self._prospect_tracked_fields & names
         still = ours - self._prospect_tracked_fields_moved(ours, initial_values_dict)
         return super()._message_track(names - still, initial_values_dict)
+
+    @lazy_classproperty
+    def _prospect_tracked_fields(cls):
+        """The add-on's tracked fields (as this registry's model has them)."""
+        return frozenset(
+            name
+            for name, field in cls._fields.items()
+            if getattr(field, "tracking", None) and field._module == CrmLead._module
+        )
 
     def _prospect_tracked_fields_moved(self, names, initial_values_dict):
         """The fields of ``names`` that moved on one of these leads, compared as
