@@ -127,6 +127,7 @@ class CrmLead(models.Model):
         "the shares of the CRM settings; inactive customers bought before the window "
         "only; prospects never bought but were contacted; suspects were never "
         "contacted; other have no need. Set by the nightly rescoring.",
+        prefetch="prospect_cadence",
     )
     # The figures of the nightly rescoring are read together, apart from the lead:
     # saving a lead reads none of them (prefetch group ``prospect_engine``).
@@ -173,12 +174,14 @@ class CrmLead(models.Model):
         help="Red: high direct profit but irregular buying. Black: little profit but "
         "strategic or brand value; keeping one needs a Sales manager's approval. "
         "White: large volume at a squeezed margin. Empty: not a key account.",
+        prefetch="prospect_cadence",
     )
     last_contact_date = fields.Date(
         copy=False,
         readonly=True,
         help="Last real touch: an activity done, a mail sent to or received from the "
         "prospect.",
+        prefetch="prospect_cadence",
     )
     next_contact_date = fields.Date(
         compute="_compute_prospect_rules",
@@ -192,6 +195,7 @@ class CrmLead(models.Model):
         tracking=True,
         help='A date agreed with the prospect ("call again on"): the next contact '
         "until it is reached, whatever the cadence says.",
+        prefetch="prospect_cadence",
     )
     engagement_score = fields.Integer(
         readonly=True,
@@ -230,6 +234,7 @@ class CrmLead(models.Model):
         tracking=True,
         help="Costs spent on this prospect besides the touches: visits, samples, "
         "gifts...",
+        prefetch="prospect_live",
     )
     touch_count = fields.Integer(
         string="Touches",
@@ -265,6 +270,7 @@ class CrmLead(models.Model):
         readonly=True,
         copy=False,
         tracking=True,
+        prefetch="prospect_live",
     )
     date_abandoned = fields.Date(
         string="Abandoned On", readonly=True, copy=False, prefetch="prospect_live"
@@ -312,6 +318,7 @@ class CrmLead(models.Model):
         help="Its open pipeline would rank the customer super or large while its "
         "revenue ranks it below: a big customer in the making. Its team leader "
         "decides a key-account colour and a development plan.",
+        prefetch="prospect_cadence",
     )
     prospect_potential_key_reason = fields.Char(
         string="Why a Potential Key Customer",
@@ -386,6 +393,7 @@ class CrmLead(models.Model):
         tracking=True,
         help="The existing customer who recommended this lead: it starts as a "
         "prospect, not a suspect, and counts for the customer's referrals.",
+        prefetch="prospect_live",
     )
     prospect_contact_role = fields.Selection(
         related="partner_id.prospect_contact_role", readonly=False
@@ -725,6 +733,7 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         self._check_prospect_engine_values(vals)
+        self._prospect_track_prepare_written(vals)
         written = set(RULE_INPUTS.intersection(vals))
         if not written:
             return super().write(vals)
@@ -924,7 +933,13 @@ class CrmLead(models.Model):
         cache = getattr(program, "__cache__", None)
         if cache is None:  # overridden without a cache
             return program(today, now.date())
-        return cache.lookup(None, self, today, now.date())
+        # read without the LRU's lock, a dict read being atomic; a miss (or an
+        # entry evicted meanwhile) goes through the lookup, which fills it
+        lru, key, _counter = cache.lru(self)
+        found = lru.d.get((*key, today, now.date()))
+        return (
+            found if found is not None else cache.lookup(None, self, today, now.date())
+        )
 
     def _prospect_rule_values(self, inputs, program=None):
         """What the rules read of each of these leads, in order: whether its stage
@@ -1021,6 +1036,29 @@ class CrmLead(models.Model):
                     rule,
                 ),
             )
+        ]
+
+    def message_post(self, **kwargs):
+        self._prospect_fetch_with_cadence()
+        return super().message_post(**kwargs)
+
+    def _prospect_fetch_with_cadence(self):
+        """A message may be a contact, whose next date reads the cadence's inputs
+        (prefetch group ``prospect_cadence``): read them with the lead's own fields,
+        in the query mail makes for its name (as the superuser), not in a query of
+        their own. A lead already read is left as it is."""
+        leads = self.sudo()
+        if not any(self.env.cache.get_missing_ids(leads, self._fields["name"])):
+            return
+        leads.fetch(self._prospect_fields_with_cadence)
+
+    @lazy_classproperty
+    def _prospect_fields_with_cadence(cls):
+        """The lead's own fields (prefetched together) and the cadence's inputs."""
+        return [
+            name
+            for name, field in cls._fields.items()
+            if field.prefetch is True or field.prefetch == "prospect_cadence"
         ]
 
     def _message_post_after_hook(self, message, msg_vals):
@@ -1763,6 +1801,25 @@ class CrmLead(models.Model):
             ]
         )
 
+    def _track_prepare(self, fields_iter):
+        """A save (mail's ``write`` prepares all fields) leaves out the add-on's
+        tracked fields that only a save of their own moves: ``write`` prepares
+        those it saves (``_prospect_track_prepare_written``). The others' values
+        before the save are read at every save of a lead, moved or not."""
+        if fields_iter is self._fields:
+            fields_iter = self._prospect_prepared_by_any_save
+        return super()._track_prepare(fields_iter)
+
+    def _prospect_track_prepare_written(self, vals):
+        """Prepare the tracking of the add-on's tracked fields saved by ``vals``
+        that no compute moves, as mail's ``write`` would have."""
+        names = self._prospect_tracked_when_written.intersection(vals)
+        context = self.env.context
+        if names and not (
+            context.get("tracking_disable") or context.get("mail_notrack")
+        ):
+            self._track_prepare(names)
+
     def _message_track(self, fields_iter, initial_values_dict):
         """Leave out the add-on's tracked fields that moved on none of these leads:
         mail describes every tracked field it is given (``fields_get``, translated
@@ -1782,6 +1839,21 @@ class CrmLead(models.Model):
             for name, field in cls._fields.items()
             if getattr(field, "tracking", None) and field._module == CrmLead._module
         )
+
+    @lazy_classproperty
+    def _prospect_tracked_when_written(cls):
+        """The add-on's tracked fields that only a save of their own moves: no
+        compute sets them (the crons' SQL is not tracked)."""
+        return frozenset(
+            name
+            for name in cls._prospect_tracked_fields
+            if not cls._fields[name].compute
+        )
+
+    @lazy_classproperty
+    def _prospect_prepared_by_any_save(cls):
+        """The fields whose tracking any save of a lead prepares."""
+        return frozenset(cls._fields) - cls._prospect_tracked_when_written
 
     def _prospect_tracked_fields_moved(self, names, initial_values_dict):
         """The fields of ``names`` that moved on one of these leads, compared as

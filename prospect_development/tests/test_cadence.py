@@ -1,5 +1,6 @@
 from datetime import timedelta
 from itertools import product
+from unittest.mock import patch
 
 from lxml import etree
 from psycopg2.errors import UniqueViolation
@@ -178,6 +179,44 @@ class TestCadence(ProspectCase):
         )
         self.assertGreater(write_date, aged)
         self.assertFalse(lead.sudo().message_ids.tracking_value_ids)
+
+    @users("user_sales_salesman")
+    def test_a_contact_reads_the_lead_once(self):
+        """A message reads the lead, the cadence's inputs with it, in one query; a
+        save that plans nothing anew does not read them at all."""
+        lead = self._due_lead("Read once").with_user(self.env.user)
+        cadence = {
+            name
+            for name, field in lead._fields.items()
+            if field.prefetch == "prospect_cadence"
+        }
+        self.assertIn("last_contact_date", cadence)
+        fetched = []
+        fetch_query = type(lead)._fetch_query
+
+        def spy(model, query, fields):
+            if model._name == "crm.lead":
+                fetched.append({field.name for field in fields})
+            return fetch_query(model, query, fields)
+
+        self.env.invalidate_all()
+        with patch.object(type(lead), "_fetch_query", spy):
+            lead.message_post(
+                body="Our offer",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        self.assertEqual(len(fetched), 1, "one query reads the lead")
+        self.assertLessEqual(cadence | {"name", "stage_id"}, fetched[0])
+        self.assertEqual(lead.next_contact_date, self.today + timedelta(days=90))
+        self.flush_tracking()
+        self.env.invalidate_all()
+        fetched.clear()
+        with patch.object(type(lead), "_fetch_query", spy):
+            lead.date_deadline = self.today + timedelta(days=200)
+            self.flush_tracking()
+        self.assertTrue(fetched)
+        self.assertFalse(set().union(*fetched) & cadence)
 
     def test_a_contact_plans_as_the_rules_do(self):
         """A contact, saved as bookkeeping, plans what a save of the last contact

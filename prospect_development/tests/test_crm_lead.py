@@ -117,6 +117,59 @@ class TestCrmLeadProspect(ProspectCase):
         self.assertEqual(tracked(still), [])
 
     @users("user_sales_salesman")
+    def test_each_tracked_field_tracked_when_saved(self):
+        """The add-on's tracked fields that only a save moves are read before the
+        saves that write them, not before every save; each still shows in the
+        chatter from its value before the transaction to its last one."""
+        referrer = self.env["res.partner"].create({"name": "Referring customer"})
+        lead = self._salesman_lead(need_status="potential")
+        self.flush_tracking()
+        lead.invalidate_recordset()
+        lead.date_deadline = self.today + timedelta(days=20)
+        prepared = self.env.cr.precommit.data["mail.tracking.crm.lead"][lead.id]
+        self.assertEqual(prepared.keys() & TRACKED_FIELDS, {"prospect_grade"})
+        planned = self.today + timedelta(days=3)
+        lead.need_status = "clear"
+        lead.write({"key_account_colour": "red", "next_contact_planned": planned})
+        lead.write(
+            {"development_cost_logged": 250, "prospect_referrer_id": referrer.id}
+        )
+        lead.write({"abandon_reason": "No budget this year", "need_status": "none"})
+        self.flush_tracking()
+        values = lead.sudo().message_ids[0].tracking_value_ids
+        tracked = {
+            value.field_id.name: (value.old_value_char, value.new_value_char)
+            for value in values
+        }
+        self.assertEqual(
+            tracked.keys() & TRACKED_FIELDS,
+            TRACKED_FIELDS,
+            "every tracked field of the add-on, in one message",
+        )
+        self.assertEqual(tracked["prospect_grade"], ("D", "E"))
+        self.assertEqual(tracked["need_status"], ("Potential need", "No need"))
+        self.assertEqual(tracked["key_account_colour"], ("", "Red"))
+        self.assertEqual(tracked["prospect_referrer_id"], ("", "Referring customer"))
+        self.assertEqual(
+            values.filtered(
+                lambda value: value.field_id.name == "abandon_reason"
+            ).new_value_text,
+            "No budget this year",
+        )
+        self.assertEqual(
+            values.filtered(
+                lambda value: value.field_id.name == "next_contact_planned"
+            ).new_value_datetime.date(),
+            planned,
+        )
+        self.assertEqual(
+            values.filtered(
+                lambda value: value.field_id.name == "development_cost_logged"
+            ).new_value_float,
+            250,
+        )
+
+    @users("user_sales_salesman")
     def test_form_shows_grade_before_saving(self):
         with Form(
             self.env["crm.lead"].with_context(default_type="opportunity")
