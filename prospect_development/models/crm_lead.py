@@ -115,6 +115,10 @@ class CrmLead(models.Model):
         "key_account_colour": "varchar",
     }
 
+    # Odoo reads a lead's default prefetch group for its own work: of the add-on's
+    # columns, only the need and the grade, which every save reads, are in it. What
+    # a contact's next date reads is group ``prospect_cadence`` (read with the lead
+    # by ``message_post``), the other rule fields ``prospect_live``.
     pyramid_tier = fields.Selection(
         PYRAMID_TIERS,
         default="suspect",
