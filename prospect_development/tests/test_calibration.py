@@ -27,26 +27,23 @@ class TestCalibration(ProspectCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._set_params_cls(cost_per_touch=10)
-        cls.leader = mail_new_test_user(
-            cls.env,
-            login="calibration_leader",
-            name="Team Leader",
-            company_id=cls.pyramid_company.id,
-            groups="sales_team.group_sale_salesman",
-        )
-        cls.seller = mail_new_test_user(
-            cls.env,
-            login="calibration_seller",
-            name="Other Seller",
-            company_id=cls.pyramid_company.id,
-            groups="sales_team.group_sale_salesman",
-        )
-        cls.admin = mail_new_test_user(
-            cls.env,
-            login="calibration_admin",
-            name="Settings Admin",
-            company_id=cls.pyramid_company.id,
-            groups="base.group_system,sales_team.group_sale_manager",
+        cls.leader, cls.seller, cls.admin = (
+            mail_new_test_user(
+                cls.env,
+                login=f"calibration_{login}",
+                name=name,
+                company_id=cls.pyramid_company.id,
+                groups=groups,
+            )
+            for login, name, groups in (
+                ("leader", "Team Leader", "sales_team.group_sale_salesman"),
+                ("seller", "Other Seller", "sales_team.group_sale_salesman"),
+                (
+                    "admin",
+                    "Settings Admin",
+                    "base.group_system,sales_team.group_sale_manager",
+                ),
+            )
         )
         cls.user_sales_salesman.company_ids |= cls.pyramid_company
         cls.led_team = cls.env["crm.team"].create(
@@ -98,22 +95,9 @@ class TestCalibration(ProspectCase):
             *[("c", False, 0, 70, 30, None, False, other, 4, 0, 0)] * 3,
         ]
         cls.leads = cls.env["crm.lead"]
-        for index, row in enumerate(cls.plan):
-            grade, won, revenue, days, score, outcome, enrol, user, customer = row[:9]
-            touches, logged = row[9:]
+        for index, (*closing, customer, touches, logged) in enumerate(cls.plan):
             cls.leads |= cls._closed_lead(
-                index,
-                grade,
-                won,
-                revenue,
-                days,
-                score,
-                outcome,
-                enrol,
-                user,
-                customers[customer],
-                touches,
-                logged,
+                index, *closing, customers[customer], touches, logged
             )
         # still open: in the cost report, not in the calibration
         cls.open_lead = cls._open_lead(
