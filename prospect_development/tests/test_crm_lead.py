@@ -136,38 +136,28 @@ class TestCrmLeadProspect(ProspectCase):
         )
         lead.write({"abandon_reason": "No budget this year", "need_status": "none"})
         self.flush_tracking()
-        values = lead.sudo().message_ids[0].tracking_value_ids
-        tracked = {
-            value.field_id.name: (value.old_value_char, value.new_value_char)
-            for value in values
+        values = {
+            value.field_id.name: value
+            for value in lead.sudo().message_ids[0].tracking_value_ids
         }
         self.assertEqual(
-            tracked.keys() & TRACKED_FIELDS,
+            values.keys() & TRACKED_FIELDS,
             TRACKED_FIELDS,
             "every tracked field of the add-on, in one message",
         )
-        self.assertEqual(tracked["prospect_grade"], ("D", "E"))
-        self.assertEqual(tracked["need_status"], ("Potential need", "No need"))
-        self.assertEqual(tracked["key_account_colour"], ("", "Red"))
-        self.assertEqual(tracked["prospect_referrer_id"], ("", "Referring customer"))
+
+        def chars(name):
+            return values[name].old_value_char, values[name].new_value_char
+
+        self.assertEqual(chars("prospect_grade"), ("D", "E"))
+        self.assertEqual(chars("need_status"), ("Potential need", "No need"))
+        self.assertEqual(chars("key_account_colour"), ("", "Red"))
+        self.assertEqual(chars("prospect_referrer_id"), ("", "Referring customer"))
+        self.assertEqual(values["abandon_reason"].new_value_text, "No budget this year")
         self.assertEqual(
-            values.filtered(
-                lambda value: value.field_id.name == "abandon_reason"
-            ).new_value_text,
-            "No budget this year",
+            values["next_contact_planned"].new_value_datetime.date(), planned
         )
-        self.assertEqual(
-            values.filtered(
-                lambda value: value.field_id.name == "next_contact_planned"
-            ).new_value_datetime.date(),
-            planned,
-        )
-        self.assertEqual(
-            values.filtered(
-                lambda value: value.field_id.name == "development_cost_logged"
-            ).new_value_float,
-            250,
-        )
+        self.assertEqual(values["development_cost_logged"].new_value_float, 250)
 
     @users("user_sales_salesman")
     def test_form_shows_grade_before_saving(self):
